@@ -1,0 +1,64 @@
+/**
+ * Pure planning: which time windows to read, aligned so that every aggregation bucket lies
+ * wholly inside one window (paging then gives exactly what one query over the range gives).
+ */
+
+export interface Window {
+  startNs: bigint;
+  endNs: bigint;
+}
+
+/** Largest multiple of `step` at or below `t` (floor, also for times before 1970). */
+export function alignDown(t: bigint, step: bigint): bigint {
+  const r = t % step;
+  return r < 0n ? t - r - step : t - r;
+}
+
+/** Smallest multiple of `step` at or above `t`. */
+export function alignUp(t: bigint, step: bigint): bigint {
+  const down = alignDown(t, step);
+  return down === t ? t : down + step;
+}
+
+/** Window length: the pagination period rounded down to whole buckets, at least one bucket. */
+export function windowLength(paginationNs: bigint, bucketNs: bigint): bigint {
+  const buckets = paginationNs / bucketNs;
+  return (buckets > 0n ? buckets : 1n) * bucketNs;
+}
+
+/**
+ * Windows covering [startNs, endNs): the start is aligned down to a bucket, the end up to
+ * one, and window edges fall on multiples of the window length since the epoch, so the same
+ * windows come back run after run.
+ */
+export function* planWindows(startNs: bigint, endNs: bigint, bucketNs: bigint, windowNs: bigint): Generator<Window> {
+  const start = alignDown(startNs, bucketNs);
+  const end = alignUp(endNs, bucketNs);
+  let cursor = start;
+  while (cursor < end) {
+    const next = alignDown(cursor, windowNs) + windowNs;
+    const stop = next < end ? next : end;
+    yield { startNs: cursor, endNs: stop };
+    cursor = stop;
+  }
+}
+
+/** Number of windows planWindows would yield (for progress reporting). */
+export function countWindows(startNs: bigint, endNs: bigint, bucketNs: bigint, windowNs: bigint): number {
+  const start = alignDown(startNs, bucketNs);
+  const end = alignUp(endNs, bucketNs);
+  if (end <= start) return 0;
+  return Number((alignUp(end, windowNs) - alignDown(start, windowNs)) / windowNs);
+}
+
+/**
+ * Where a measurement's copy starts: the source's oldest point for a first backup, otherwise
+ * the bucket holding the destination's newest point (inclusive), so the bucket that was still
+ * filling during the previous run is recomputed and overwritten, never skipped.
+ */
+export function resumeStart(sourceOldestNs: bigint, destNewestNs: bigint | undefined, bucketNs: bigint): bigint {
+  if (destNewestNs === undefined) return alignDown(sourceOldestNs, bucketNs);
+  const resume = alignDown(destNewestNs, bucketNs);
+  const oldest = alignDown(sourceOldestNs, bucketNs);
+  return resume > oldest ? resume : oldest;
+}

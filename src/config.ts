@@ -1,0 +1,264 @@
+/**
+ * Configuration: environment variables parsed once into a typed Config. Every problem is
+ * collected and reported together, each naming its variable; secrets never leave this
+ * object except as an Authorization header.
+ */
+import { validate as validateCron } from "node-cron";
+import { z } from "zod";
+import { ConfigError } from "./errors";
+import { influxqlDuration, parseDuration } from "./influx/time";
+import { parseList } from "./listSyntax";
+
+export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
+
+export interface ServerConfig {
+  /** URL without credentials. */
+  url: URL;
+  username?: string;
+  password?: string;
+}
+
+export interface DatabasePair {
+  source: string;
+  destination: string;
+}
+
+export type Aggregation =
+  | { mode: "raw" }
+  | { mode: "aggregate"; /** InfluxQL duration literal, e.g. 5m */ bucket: string; bucketNs: bigint };
+
+export interface Config {
+  source: ServerConfig;
+  destination: ServerConfig;
+  /** "all": every source database except _internal, same names on the destination. */
+  databases: "all" | DatabasePair[];
+  aggregation: Aggregation;
+  /** Undefined: every measurement. */
+  measurements?: string[];
+  timeoutMs: number;
+  paginationNs: bigint;
+  logFile: string;
+  logLevel: LogLevel;
+  /** Cron expression; undefined: run once and exit. */
+  schedule?: string;
+  influxdbNetwork: string;
+  writeBatchSize: number;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Defaults, exactly as documented in README.md and .env-example. */
+export const DEFAULTS = {
+  SOURCE_GROUP_BY: "5m",
+  TIMEOUT_CLIENT: "20",
+  DAYS_OF_PAGINATION: "7",
+  LOG_FILE: "/var/log/backup_influxdb/backup.log",
+  LOG_LEVEL: "INFO",
+  INFLUXDB_NETWORK: "influxdb_network",
+  WRITE_BATCH_SIZE: "5000",
+} as const;
+
+/** Every variable the program reads. */
+export const VARIABLES = [
+  "SOURCE_URL",
+  "SOURCE_DBS",
+  "SOURCE_USER",
+  "SOURCE_PASSWORD",
+  "SOURCE_GROUP_BY",
+  "DEST_URL",
+  "DEST_DBS",
+  "DEST_USER",
+  "DEST_PASSWORD",
+  "MEASUREMENTS",
+  "TIMEOUT_CLIENT",
+  "DAYS_OF_PAGINATION",
+  "WRITE_BATCH_SIZE",
+  "LOG_FILE",
+  "LOG_LEVEL",
+  "BACKUP_SCHEDULE",
+  "INFLUXDB_NETWORK",
+] as const;
+
+const NS_PER_DAY = 86_400_000_000_000;
+
+const positiveNumber = z.coerce.number({ error: "must be a number" }).finite().positive({ error: "must be greater than 0" });
+
+const LOG_LEVELS: Record<string, LogLevel> = {
+  DEBUG: "debug",
+  INFO: "info",
+  WARNING: "warning",
+  WARN: "warning",
+  ERROR: "error",
+  CRITICAL: "critical",
+};
+
+/** Parses the environment; throws ConfigError listing every problem. */
+export function parseConfig(env: Env): Config {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const check = <T>(name: string, schema: z.ZodType<T>, raw: string, expected: string): T | undefined => {
+    const result = schema.safeParse(raw);
+    if (result.success) return result.data;
+    problems.push(`${name}=${JSON.stringify(raw)}: ${expected}`);
+    return undefined;
+  };
+
+  const source = parseServer("SOURCE", get, problems);
+  const destination = parseServer("DEST", get, problems);
+
+  // Databases
+  let databases: Config["databases"] = [];
+  const sourceDbs = get("SOURCE_DBS");
+  const destDbs = get("DEST_DBS");
+  if (sourceDbs === undefined) {
+    problems.push("SOURCE_DBS is required: comma-separated source database names, or * for every database");
+  } else if (sourceDbs === "*") {
+    if (destDbs !== undefined && destDbs !== "*") {
+      problems.push("DEST_DBS must be empty or * when SOURCE_DBS=* (databases keep their names)");
+    }
+    databases = "all";
+  } else {
+    const src = listOf("SOURCE_DBS", sourceDbs, problems);
+    if (destDbs === undefined) {
+      problems.push("DEST_DBS is required: one destination database for each name in SOURCE_DBS, in the same order");
+    } else {
+      const dst = listOf("DEST_DBS", destDbs, problems);
+      if (src.length !== dst.length) {
+        problems.push(
+          `SOURCE_DBS has ${src.length} database(s) and DEST_DBS has ${dst.length}: they pair up by position and must have the same length`,
+        );
+      } else {
+        databases = src.map((s, i) => ({ source: s, destination: dst[i] as string }));
+      }
+    }
+  }
+
+  // Aggregation
+  const groupBy = get("SOURCE_GROUP_BY") ?? DEFAULTS.SOURCE_GROUP_BY;
+  let aggregation: Aggregation = { mode: "raw" };
+  if (groupBy.toLowerCase() === "raw") {
+    aggregation = { mode: "raw" };
+  } else {
+    const ns = parseDuration(groupBy);
+    if (ns === undefined || ns <= 0n) {
+      problems.push(
+        `SOURCE_GROUP_BY=${JSON.stringify(groupBy)}: expected an InfluxQL duration such as 30s, 5m, 1h or 1d, or "raw" for an exact copy`,
+      );
+    } else {
+      aggregation = { mode: "aggregate", bucket: influxqlDuration(ns), bucketNs: ns };
+    }
+  }
+
+  const measurementsRaw = get("MEASUREMENTS");
+  const measurements = measurementsRaw === undefined ? undefined : listOf("MEASUREMENTS", measurementsRaw, problems);
+
+  const timeout = check("TIMEOUT_CLIENT", positiveNumber, get("TIMEOUT_CLIENT") ?? DEFAULTS.TIMEOUT_CLIENT, "expected a number of seconds greater than 0");
+  const days = check(
+    "DAYS_OF_PAGINATION",
+    positiveNumber,
+    get("DAYS_OF_PAGINATION") ?? DEFAULTS.DAYS_OF_PAGINATION,
+    "expected a number of days greater than 0 (fractions such as 0.5 are allowed)",
+  );
+  const batch = check(
+    "WRITE_BATCH_SIZE",
+    z.coerce.number().int().min(1).max(1_000_000),
+    get("WRITE_BATCH_SIZE") ?? DEFAULTS.WRITE_BATCH_SIZE,
+    "expected a whole number of lines from 1 to 1000000",
+  );
+
+  const levelRaw = get("LOG_LEVEL") ?? DEFAULTS.LOG_LEVEL;
+  const logLevel = LOG_LEVELS[levelRaw.toUpperCase()];
+  if (!logLevel) problems.push(`LOG_LEVEL=${JSON.stringify(levelRaw)}: expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL`);
+
+  const schedule = get("BACKUP_SCHEDULE");
+  if (schedule !== undefined && !validateCron(schedule)) {
+    problems.push(
+      `BACKUP_SCHEDULE=${JSON.stringify(schedule)}: expected a cron expression such as "0 0 * * *" (5 fields, or 6 with seconds first), or leave it empty to run once`,
+    );
+  }
+
+  if (problems.length > 0 || !source || !destination) throw new ConfigError(problems);
+  return {
+    source,
+    destination,
+    databases,
+    aggregation,
+    measurements,
+    timeoutMs: Math.round((timeout as number) * 1000),
+    paginationNs: BigInt(Math.round((days as number) * NS_PER_DAY)),
+    logFile: get("LOG_FILE") ?? DEFAULTS.LOG_FILE,
+    logLevel: logLevel as LogLevel,
+    schedule,
+    influxdbNetwork: get("INFLUXDB_NETWORK") ?? DEFAULTS.INFLUXDB_NETWORK,
+    writeBatchSize: batch as number,
+  };
+}
+
+function listOf(name: string, raw: string, problems: string[]): string[] {
+  const { items, error } = parseList(raw);
+  if (error) problems.push(`${name}: ${error} (a backslash makes the next character literal)`);
+  else if (items.length === 0) problems.push(`${name} lists no names`);
+  return items;
+}
+
+function parseServer(
+  prefix: "SOURCE" | "DEST",
+  get: (name: string) => string | undefined,
+  problems: string[],
+): ServerConfig | undefined {
+  const name = `${prefix}_URL`;
+  const raw = get(name);
+  if (raw === undefined) {
+    problems.push(`${name} is required: the ${prefix === "SOURCE" ? "source" : "destination"} InfluxDB, e.g. http://influxdb:8086`);
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`${name}=${JSON.stringify(redactUrlText(raw))}: not a valid URL; expected e.g. http://influxdb:8086`);
+    return undefined;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    problems.push(`${name}: expected an http:// or https:// URL, got ${url.protocol}//`);
+    return undefined;
+  }
+  // Credentials in the URL are accepted; the variables win when both are given.
+  const urlUser = url.username ? decodeURIComponent(url.username) : undefined;
+  const urlPassword = url.password ? decodeURIComponent(url.password) : undefined;
+  url.username = "";
+  url.password = "";
+  const username = get(`${prefix}_USER`) ?? urlUser;
+  const password = get(`${prefix}_PASSWORD`) ?? urlPassword;
+  if (password !== undefined && username === undefined) {
+    problems.push(`${prefix}_PASSWORD is set but ${prefix}_USER is not: InfluxDB needs both`);
+  }
+  return { url, username, password };
+}
+
+/** A URL as text with any password replaced, for messages about unparsable values. */
+export function redactUrlText(raw: string): string {
+  return raw.replace(/\/\/([^/@:]*):[^/@]*@/, "//$1:***@");
+}
+
+/** What may be logged of the configuration: everything but passwords. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const server = (s: ServerConfig) => ({ url: s.url.href, user: s.username ?? "(none)", password: s.password ? "***" : "(none)" });
+  return {
+    source: server(config.source),
+    destination: server(config.destination),
+    databases:
+      config.databases === "all" ? "all except _internal" : config.databases.map((d) => `${d.source} -> ${d.destination}`),
+    aggregation: config.aggregation.mode === "raw" ? "raw (exact copy)" : `mean/last per ${config.aggregation.bucket}`,
+    measurements: config.measurements ?? "all",
+    timeoutSeconds: config.timeoutMs / 1000,
+    paginationDays: Number(config.paginationNs) / NS_PER_DAY,
+    writeBatchSize: config.writeBatchSize,
+    logFile: config.logFile,
+    logLevel: config.logLevel,
+    schedule: config.schedule ?? "(none: run once)",
+  };
+}

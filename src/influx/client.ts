@@ -1,0 +1,200 @@
+/**
+ * The only module that speaks HTTP to InfluxDB 1.x.
+ *
+ * It uses Node's http/https directly rather than the `influx` package, because that client
+ * parses whole JSON answers in memory (no streaming of chunked results), rounds integers above
+ * 2^53 and nanosecond timestamps, cannot read MessagePack, and without a schema writes integers
+ * as floats. Here reads are streamed and decoded as they arrive, and writes send line protocol
+ * that the caller built with explicit types.
+ */
+import http from "node:http";
+import https from "node:https";
+import { decodeMultiStream } from "@msgpack/msgpack";
+import { ConnectionError, InfluxError, TruncatedResultError, errorMessage } from "../errors";
+import { checkChunk, decodeOptions, isPartial, type Series, type StatementResult } from "./response";
+
+export interface ServerOptions {
+  /** "source" or "destination": named in every error so the user knows which server failed. */
+  role: string;
+  /** Base URL without credentials. */
+  url: URL;
+  username?: string;
+  password?: string;
+  /** Idle time after which a request is abandoned. */
+  timeoutMs: number;
+}
+
+export interface QueryOptions {
+  db?: string;
+  /** Rows per chunk of a streamed answer. */
+  chunkSize?: number;
+  signal?: AbortSignal;
+}
+
+export class InfluxClient {
+  private readonly agent: http.Agent;
+  private readonly auth: string | undefined;
+
+  constructor(readonly options: ServerOptions) {
+    const Agent = options.url.protocol === "https:" ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    this.auth =
+      options.username !== undefined
+        ? `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`).toString("base64")}`
+        : undefined;
+  }
+
+  /** "source InfluxDB at http://host:8086" — never with credentials. */
+  get label(): string {
+    return `${this.options.role} InfluxDB at ${this.options.url.origin}${this.basePath()}`;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** Checks the server answers; returns its version. */
+  async ping(signal?: AbortSignal): Promise<string> {
+    const res = await this.request("GET", "/ping", {}, undefined, signal);
+    res.resume();
+    if (res.statusCode !== 204 && res.statusCode !== 200) {
+      throw new InfluxError(`${this.label} answered /ping with HTTP ${res.statusCode}`, res.statusCode);
+    }
+    const version = res.headers["x-influxdb-version"];
+    return typeof version === "string" ? version : "unknown";
+  }
+
+  /** Runs one statement and collects its whole (small) answer: for SHOW and CREATE statements. */
+  async query(statement: string, options: QueryOptions = {}): Promise<Series[]> {
+    const series: Series[] = [];
+    for await (const s of this.stream(statement, options)) series.push(s);
+    return series;
+  }
+
+  /**
+   * Runs one statement with a chunked answer and yields its series as they are decoded.
+   * Throws if the server reports an error in any chunk, or if the answer ends before its
+   * last chunk: nothing truncated is ever passed on as complete.
+   */
+  async *stream(statement: string, options: QueryOptions = {}): AsyncGenerator<Series> {
+    const params: Record<string, string> = { chunked: "true", chunk_size: String(options.chunkSize ?? 10000) };
+    if (options.db !== undefined) params.db = options.db;
+    const body = new URLSearchParams({ q: statement }).toString();
+    const res = await this.request("POST", "/query", params, body, options.signal, {
+      "Content-Type": "application/x-www-form-urlencoded",
+      Accept: "application/x-msgpack",
+    });
+    const type = String(res.headers["content-type"] ?? "");
+    if (!type.includes("msgpack")) {
+      const text = await readText(res);
+      throw this.httpError(res.statusCode ?? 0, type, text, statement);
+    }
+    let partial = true;
+    let chunks = 0;
+    try {
+      for await (const decoded of decodeMultiStream(res, decodeOptions)) {
+        chunks++;
+        const chunk = checkChunk(decoded);
+        partial = isPartial(chunk);
+        for (const result of chunk.results ?? []) {
+          for (const s of result.series ?? []) yield s;
+        }
+      }
+    } catch (err) {
+      if (err instanceof InfluxError) {
+        throw new InfluxError(`${this.label} rejected a query: ${err.message} (query: ${statement})`, res.statusCode);
+      }
+      throw new TruncatedResultError(
+        `${this.label} broke off its answer (${errorMessage(err)}); query: ${statement}`,
+        { cause: err },
+      );
+    } finally {
+      res.destroy();
+    }
+    if ((res.statusCode ?? 0) >= 300) {
+      throw new InfluxError(`${this.label} answered HTTP ${res.statusCode} to query: ${statement}`, res.statusCode);
+    }
+    if (chunks === 0 || partial) {
+      throw new TruncatedResultError(`${this.label} ended its answer before the last chunk; query: ${statement}`);
+    }
+  }
+
+  /** Writes line protocol into db/rp. Resolves only when the server acknowledged every point. */
+  async write(db: string, rp: string, lines: string, signal?: AbortSignal): Promise<void> {
+    const res = await this.request("POST", "/write", { db, rp, precision: "ns" }, lines, signal, {
+      "Content-Type": "text/plain; charset=utf-8",
+    });
+    const text = await readText(res);
+    if (res.statusCode !== 204) {
+      throw this.httpError(res.statusCode ?? 0, String(res.headers["content-type"] ?? ""), text, `write to ${db}.${rp}`);
+    }
+  }
+
+  private httpError(status: number, contentType: string, text: string, what: string): InfluxError {
+    let reason = text.trim().slice(0, 300);
+    if (contentType.includes("json")) {
+      try {
+        const parsed = JSON.parse(text) as { error?: string };
+        if (parsed.error) reason = parsed.error;
+      } catch {
+        // keep the raw text
+      }
+    } else if (/<html/i.test(text)) {
+      reason = `an HTML page (${contentType}), probably from a proxy in front of InfluxDB`;
+    }
+    const hint =
+      status === 401 || status === 403
+        ? ` — check the ${this.options.role} user${this.options.username ? ` "${this.options.username}"` : ""} and password`
+        : "";
+    return new InfluxError(`${this.label} answered HTTP ${status} to ${what}: ${reason}${hint}`, status);
+  }
+
+  private basePath(): string {
+    return this.options.url.pathname.replace(/\/+$/, "");
+  }
+
+  private request(
+    method: string,
+    path: string,
+    params: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+    headers: Record<string, string> = {},
+  ): Promise<http.IncomingMessage> {
+    const url = new URL(this.options.url.href);
+    url.pathname = this.basePath() + path;
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    const allHeaders: Record<string, string | number> = { ...headers };
+    if (this.auth) allHeaders.Authorization = this.auth;
+    if (body !== undefined) allHeaders["Content-Length"] = Buffer.byteLength(body);
+    const transport = url.protocol === "https:" ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, { method, headers: allHeaders, agent: this.agent, signal }, (res) => {
+        res.setTimeout(this.options.timeoutMs, () =>
+          res.destroy(new ConnectionError(`${this.label} stopped sending for ${this.options.timeoutMs / 1000}s`, "ETIMEDOUT")),
+        );
+        resolve(res);
+      });
+      req.setTimeout(this.options.timeoutMs, () =>
+        req.destroy(new ConnectionError(`${this.label} did not answer within ${this.options.timeoutMs / 1000}s`, "ETIMEDOUT")),
+      );
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        if (err instanceof ConnectionError) return reject(err);
+        if (err.name === "AbortError") return reject(err);
+        reject(new ConnectionError(`cannot reach ${this.label}: ${err.code ?? err.message}`, err.code, { cause: err }));
+      });
+      req.end(body);
+    });
+  }
+}
+
+async function readText(res: http.IncomingMessage): Promise<string> {
+  res.setEncoding("utf8");
+  let text = "";
+  for await (const piece of res) {
+    if (text.length < 65536) text += piece as string;
+  }
+  return text;
+}
+
+export type { Series, StatementResult };

@@ -1,0 +1,108 @@
+/**
+ * Pure InfluxQL building: identifier quoting, literals and the queries the backup needs.
+ * Nothing here does I/O; every name that reaches a query goes through quoteIdent.
+ */
+
+import { influxqlDuration, parseDuration } from "./time";
+
+/** Double-quoted identifier: backslash and double quote are escaped, everything else is literal. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Single-quoted string literal. */
+export function quoteString(value: string): string {
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** A fully qualified measurement: "db"."rp"."measurement". */
+export function qualified(db: string, rp: string, measurement: string): string {
+  return `${quoteIdent(db)}.${quoteIdent(rp)}.${quoteIdent(measurement)}`;
+}
+
+/** Time range condition in integer nanoseconds: start inclusive, end exclusive. */
+export function timeRange(startNs: bigint, endNs: bigint): string {
+  return `time >= ${startNs} AND time < ${endNs}`;
+}
+
+export const showDatabases = (): string => "SHOW DATABASES";
+
+export const showRetentionPolicies = (db: string): string =>
+  `SHOW RETENTION POLICIES ON ${quoteIdent(db)}`;
+
+/** Field keys with their types for every measurement that holds data in one retention policy. */
+export const showFieldKeys = (db: string, rp: string): string =>
+  `SHOW FIELD KEYS ON ${quoteIdent(db)} FROM ${quoteIdent(rp)}./.*/`;
+
+export const createDatabase = (db: string): string => `CREATE DATABASE ${quoteIdent(db)}`;
+
+export interface RetentionPolicySpec {
+  name: string;
+  /** As SHOW RETENTION POLICIES prints it, e.g. "168h0m0s"; "0s" is infinite. */
+  duration: string;
+  shardGroupDuration: string;
+  isDefault: boolean;
+}
+
+/** Creates a retention policy like the source's: same duration and shard duration, default if it was. */
+export function createRetentionPolicy(db: string, rp: RetentionPolicySpec): string {
+  const duration = parseDuration(rp.duration);
+  const shard = parseDuration(rp.shardGroupDuration);
+  if (duration === undefined) throw new RangeError(`retention policy ${rp.name} has an unreadable duration ${rp.duration}`);
+  const durationText = duration === 0n ? "INF" : influxqlDuration(duration);
+  const shardText = shard !== undefined && shard > 0n ? ` SHARD DURATION ${influxqlDuration(shard)}` : "";
+  return (
+    `CREATE RETENTION POLICY ${quoteIdent(rp.name)} ON ${quoteIdent(db)}` +
+    ` DURATION ${durationText} REPLICATION 1${shardText}${rp.isDefault ? " DEFAULT" : ""}`
+  );
+}
+
+/** Oldest (asc) or newest (desc) point of a measurement, optionally at or after a time. */
+export function edgePoint(
+  db: string,
+  rp: string,
+  measurement: string,
+  order: "asc" | "desc",
+  fromNs?: bigint,
+): string {
+  const where = fromNs === undefined ? "" : ` WHERE time >= ${fromNs}`;
+  const orderBy = order === "desc" ? " ORDER BY time DESC" : "";
+  return `SELECT * FROM ${qualified(db, rp, measurement)}${where}${orderBy} LIMIT 1`;
+}
+
+/** Every point of the window, tags as series (GROUP BY *), fields named explicitly. */
+export function rawWindow(
+  db: string,
+  rp: string,
+  measurement: string,
+  fields: string[],
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  const columns = fields.map((f) => `${quoteIdent(f)}::field`).join(", ");
+  return (
+    `SELECT ${columns} FROM ${qualified(db, rp, measurement)}` +
+    ` WHERE ${timeRange(startNs, endNs)} GROUP BY *`
+  );
+}
+
+/**
+ * One aggregate per field for every bucket that holds data, per series. Each result column
+ * is aliased to its field name so the destination keeps the source's field keys.
+ */
+export function aggregateWindow(
+  fn: "mean" | "last",
+  db: string,
+  rp: string,
+  measurement: string,
+  fields: string[],
+  bucket: string,
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  const columns = fields.map((f) => `${fn}(${quoteIdent(f)}) AS ${quoteIdent(f)}`).join(", ");
+  return (
+    `SELECT ${columns} FROM ${qualified(db, rp, measurement)}` +
+    ` WHERE ${timeRange(startNs, endNs)} GROUP BY time(${bucket}), * fill(none)`
+  );
+}
