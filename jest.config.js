@@ -6,5 +6,5 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   // Integration tests start real InfluxDB containers; give them room.
   testTimeout: 120000,
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
 };

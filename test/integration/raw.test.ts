@@ -1,0 +1,132 @@
+/**
+ * Raw mode (SOURCE_GROUP_BY=raw) against real InfluxDB servers: every point copied exactly,
+ * compared as the servers' own JSON text (RFC3339 nanosecond times, exact int64 digits).
+ */
+import { InfluxError } from "../../src/errors";
+import { InfluxClient } from "../../src/influx/client";
+import { DAY, MINUTE, START, cpuLines, writeAll } from "./helpers/dataset";
+import { fieldTypes, freshName, startInflux, type InfluxServer } from "./helpers/influxServer";
+import { backup } from "./helpers/runBackup";
+
+let source: InfluxServer;
+let dest: InfluxServer;
+
+beforeAll(async () => {
+  [source, dest] = await Promise.all([startInflux(), startInflux()]);
+});
+afterAll(async () => {
+  await Promise.all([source?.stop(), dest?.stop()]);
+});
+
+function envFor(src: string, dst: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { SOURCE_URL: source.url, SOURCE_DBS: src, DEST_URL: dest.url, DEST_DBS: dst, SOURCE_GROUP_BY: "raw", ...extra };
+}
+
+async function expectIdentical(src: string, dst: string, from = "/.*/") {
+  const q = `SELECT * FROM ${from} GROUP BY *`;
+  const expected = await source.queryText(q, src);
+  expect(expected).toContain('"values"');
+  expect(await dest.queryText(q, dst)).toBe(expected);
+}
+
+describe("raw backup", () => {
+  it("copies every point exactly: nanosecond times, int64 extremes, floats, strings, booleans, tags", async () => {
+    const src = freshName("raw");
+    const dst = freshName("raw_b");
+    await source.query(`CREATE DATABASE ${src}`);
+    await source.write(
+      src,
+      [
+        `exact,host=a i=9223372036854775807i,f=0.1,s="x",b=true 1704067200123456789`,
+        `exact,host=a i=-9223372036854775808i,f=1e+300,s="",b=false 1704067200123456790`,
+        `exact,host=b i=9007199254740993i,f=5,s="five" 1`,
+        `exact,host=b f=-0.000001 -1000000000123`,
+      ].join("\n"),
+    );
+    const { summary } = await backup(envFor(src, dst));
+    expect(summary.ok).toBe(true);
+    await expectIdentical(src, dst);
+    // 5 and 5.0 look alike in JSON: the type comes from the schema, so f stays float.
+    expect(await fieldTypes(dest, dst, `"exact"`)).toEqual({ "exact.b": "boolean", "exact.f": "float", "exact.i": "integer", "exact.s": "string" });
+  });
+
+  it("round-trips hostile names and values: spaces, commas, quotes, equals signs, unicode, newlines in strings", async () => {
+    const src = freshName("names");
+    const dst = freshName("names_b");
+    await source.query(`CREATE DATABASE ${src}`);
+    await source.write(
+      src,
+      [
+        `my\\ measurement\\,with\\ comma,tag\\ key=va\\=l\\,ue\\ x field\\ key="a \\"quoted\\" \\\\ back\nslash" 1000`,
+        `x";\\ DROP\\ DATABASE\\ "y,t=1 v=1 2000`,
+        `ünïcødé\\ 温度,città=Zürich températur=21.5 3000`,
+        `quote'single,t='q' v="it's" 4000`,
+      ].join("\n"),
+    );
+    const measurements = (await source.query(`SHOW MEASUREMENTS`, src)).results[0]!.series![0]!.values!.flat();
+    expect(measurements).toContain('x"; DROP DATABASE "y');
+    const { summary } = await backup(envFor(src, dst));
+    expect(summary.failures).toEqual([]);
+    await expectIdentical(src, dst);
+    // The aggregated path quotes the same names.
+    const agg = freshName("names_agg");
+    expect((await backup(envFor(src, agg, { SOURCE_GROUP_BY: "1m" }))).summary.ok).toBe(true);
+    const rows = await dest.query(`SELECT * FROM "my measurement,with comma" GROUP BY *`, agg);
+    expect(rows.results[0]!.series![0]!.tags).toEqual({ "tag key": "va=l,ue x" });
+    expect(rows.results[0]!.series![0]!.values).toEqual([["1970-01-01T00:00:00Z", 'a "quoted" \\ back\nslash']]);
+    // The injection-looking name did nothing to the server.
+    expect((await source.query(`SHOW DATABASES`)).results[0]!.series![0]!.values!.flat()).toContain(src);
+  });
+
+  it("reads big answers in several chunks and across windows without losing a point", async () => {
+    const src = freshName("big");
+    const dst = freshName("big_b");
+    await source.query(`CREATE DATABASE ${src}`);
+    // 3 series × ~12,000 points: more than one 10,000-row chunk per window.
+    await writeAll((l) => source.write(src, l), cpuLines({ end: START + 3n * DAY, stepNs: 21n * 1_000_000_000n, seed: 3 }));
+    const { summary, log } = await backup(envFor(src, dst, { DAYS_OF_PAGINATION: "1.5" }));
+    expect(summary.ok).toBe(true);
+    expect(summary.pointsRead).toBeGreaterThan(30000);
+    expect(summary.pointsWritten).toBe(summary.pointsRead);
+    expect(log).toMatch(/windows=3 /);
+    const count = await source.query(`SELECT count(usage), count(state) FROM cpu`, src);
+    const copied = await dest.query(`SELECT count(usage), count(state) FROM cpu`, dst);
+    expect(copied.results[0]!.series![0]!.values).toEqual(count.results[0]!.series![0]!.values);
+    await expectIdentical(src, dst, "cpu");
+  });
+
+  it("resumes at the newest copied point inclusively, so a point at exactly that time is not skipped", async () => {
+    const src = freshName("resume");
+    const dst = freshName("resume_b");
+    const once = freshName("resume_once");
+    await source.query(`CREATE DATABASE ${src}`);
+    const t = START + 5n * MINUTE;
+    await source.write(src, [`m,s=a v=1 ${START}`, `m,s=a v=2 ${t}`].join("\n"));
+    expect((await backup(envFor(src, dst))).summary.ok).toBe(true);
+    // Another series gets a point at exactly the resume time, and later points follow.
+    await source.write(src, [`m,s=b v=3 ${t}`, `m,s=a v=4 ${t + 1n}`].join("\n"));
+    const second = await backup(envFor(src, dst));
+    expect(second.summary.ok).toBe(true);
+    expect(second.summary.pointsWritten).toBe(3); // the point at t (re-written), b at t, and t+1
+    expect((await backup(envFor(src, once))).summary.ok).toBe(true);
+    await expectIdentical(src, dst);
+    expect(await dest.queryText(`SELECT * FROM /.*/ GROUP BY *`, once)).toBe(await dest.queryText(`SELECT * FROM /.*/ GROUP BY *`, dst));
+    // Nothing new: only the newest instant is read again.
+    const third = await backup(envFor(src, dst));
+    expect(third.summary.pointsWritten).toBe(1);
+    await expectIdentical(src, dst);
+  });
+
+  it("surfaces an error that arrives inside an HTTP 200 answer", async () => {
+    const src = freshName("err");
+    await source.query(`CREATE DATABASE ${src}`);
+    await source.write(src, `m s="text" ${START}`);
+    const client = new InfluxClient({ role: "source", url: new URL(source.url), timeoutMs: 5000 });
+    try {
+      await expect(client.query(`SELECT mean("s") FROM m`, { db: src })).rejects.toThrow(InfluxError);
+      await expect(client.query(`SELECT * FROM m`, { db: "nosuchdb" })).rejects.toThrow(/database not found/);
+    } finally {
+      client.close();
+    }
+  });
+});
