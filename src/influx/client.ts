@@ -87,7 +87,7 @@ export class InfluxClient {
     const type = String(res.headers["content-type"] ?? "");
     if (!type.includes("msgpack")) {
       const text = await readText(res);
-      throw this.httpError(res.statusCode ?? 0, type, text, statement);
+      throw this.httpError(res.statusCode ?? 0, type, text, `query: ${statement}`);
     }
     let partial = true;
     let chunks = 0;
@@ -102,7 +102,9 @@ export class InfluxClient {
       }
     } catch (err) {
       if (err instanceof InfluxError) {
-        throw new InfluxError(`${this.label} rejected a query: ${err.message} (query: ${statement})`, res.statusCode);
+        const status = res.statusCode ?? 0;
+        if (status >= 300) throw this.failure(status, err.message, `query: ${statement}`);
+        throw new InfluxError(`${this.label} rejected a query: ${err.message} (query: ${statement})`, status);
       }
       throw new TruncatedResultError(
         `${this.label} broke off its answer (${errorMessage(err)}); query: ${statement}`,
@@ -130,6 +132,15 @@ export class InfluxClient {
     }
   }
 
+  /** An error naming the server, the HTTP status, the reason and, for 401/403, what to check. */
+  private failure(status: number, reason: string, what: string): InfluxError {
+    const hint =
+      status === 401 || status === 403
+        ? ` — check the ${this.options.role} user${this.options.username ? ` "${this.options.username}"` : ""} and its password`
+        : "";
+    return new InfluxError(`${this.label} answered HTTP ${status} to ${what}: ${reason}${hint}`, status);
+  }
+
   private httpError(status: number, contentType: string, text: string, what: string): InfluxError {
     let reason = text.trim().slice(0, 300);
     if (contentType.includes("json")) {
@@ -142,11 +153,7 @@ export class InfluxClient {
     } else if (/<html/i.test(text)) {
       reason = `an HTML page (${contentType}), probably from a proxy in front of InfluxDB`;
     }
-    const hint =
-      status === 401 || status === 403
-        ? ` — check the ${this.options.role} user${this.options.username ? ` "${this.options.username}"` : ""} and password`
-        : "";
-    return new InfluxError(`${this.label} answered HTTP ${status} to ${what}: ${reason}${hint}`, status);
+    return this.failure(status, reason, what);
   }
 
   private basePath(): string {

@@ -1,0 +1,116 @@
+/**
+ * The program as users run it (`node dist/main.js`): exit codes, messages, log file, and
+ * secrets that never reach a log line. Needs `npm run build` first (npm test does it).
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { START } from "./helpers/dataset";
+import { freshName, startInflux, type InfluxServer } from "./helpers/influxServer";
+
+const MAIN = path.resolve(__dirname, "../../dist/main.js");
+const PASSWORD = "Sup3r-S3cret!pw";
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(env: Record<string, string>, cwd = os.tmpdir()): Promise<Exit> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let source: InfluxServer;
+let secured: InfluxServer;
+let tmp: string;
+
+beforeAll(async () => {
+  expect(fs.existsSync(MAIN)).toBe(true);
+  [source, secured] = await Promise.all([startInflux(), startInflux({ INFLUXDB_HTTP_AUTH_ENABLED: "true" })]);
+  // With auth on and no users yet, InfluxDB lets the first admin be created.
+  await secured.queryText(`CREATE USER admin WITH PASSWORD '${PASSWORD}' WITH ALL PRIVILEGES`);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "influxdb-backup-cli-"));
+});
+afterAll(async () => {
+  await Promise.all([source?.stop(), secured?.stop()]);
+});
+
+describe("node dist/main.js", () => {
+  it("exits 2 and names every invalid variable before touching any server", async () => {
+    const r = await run({ SOURCE_URL: "http://127.0.0.1:1", SOURCE_DBS: "a,b", DEST_DBS: "c", SOURCE_GROUP_BY: "often", DAYS_OF_PAGINATION: "0" });
+    expect(r.code).toBe(2);
+    for (const name of ["DEST_URL", "SOURCE_DBS has 2", "SOURCE_GROUP_BY", "DAYS_OF_PAGINATION"]) expect(r.stderr).toContain(name);
+    expect(r.stdout).toBe("");
+  });
+
+  it("exits 1 with a one-line reason when a server cannot be reached", async () => {
+    const r = await run({
+      SOURCE_URL: "http://127.0.0.1:1",
+      SOURCE_DBS: "a",
+      DEST_URL: "http://127.0.0.1:1",
+      DEST_DBS: "b",
+      LOG_FILE: path.join(tmp, "unreachable.log"),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/ERROR .*cannot reach source InfluxDB at http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("backs up with credentials in the URL, creates the log file and folder, and never logs the password", async () => {
+    const db = freshName("cli");
+    await secured.queryText(`CREATE DATABASE ${db}`, undefined, ["admin", PASSWORD]);
+    const write = await fetch(`${secured.url}/write?db=${db}&u=admin&p=${encodeURIComponent(PASSWORD)}`, {
+      method: "POST",
+      body: `m,host=a v=1.5 ${START}`,
+    });
+    expect(write.status).toBe(204);
+    const logFile = path.join(tmp, "nested", "folder", "backup.log");
+    const u = new URL(secured.url);
+    u.username = "admin";
+    u.password = encodeURIComponent(PASSWORD);
+    const r = await run({
+      SOURCE_URL: u.href,
+      SOURCE_DBS: db,
+      DEST_URL: source.url,
+      DEST_DBS: `${db}_copy`,
+      LOG_FILE: logFile,
+      LOG_LEVEL: "DEBUG",
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/backup finished/);
+    const fileText = fs.readFileSync(logFile, "utf8");
+    expect(fileText).toMatch(/copied .*\.autogen\.m/);
+    for (const text of [r.stdout, fileText]) {
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain(encodeURIComponent(PASSWORD));
+    }
+    const copied = await source.query(`SELECT * FROM m`, `${db}_copy`);
+    expect(copied.results[0]!.series![0]!.values).toEqual([["2024-01-01T00:00:00Z", "a", 1.5]]);
+  });
+
+  it("names the server and user when authentication fails, without a stack trace or the password", async () => {
+    const r = await run({
+      SOURCE_URL: secured.url,
+      SOURCE_USER: "admin",
+      SOURCE_PASSWORD: "wrong-password",
+      SOURCE_DBS: "x",
+      DEST_URL: source.url,
+      DEST_DBS: "y",
+      LOG_FILE: path.join(tmp, "auth.log"),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/source InfluxDB at http:\/\/[^ ]+ answered HTTP 401 .*check the source user "admin"/);
+    expect(r.stdout).not.toContain("wrong-password");
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
