@@ -4,6 +4,7 @@
  * object except as an Authorization header.
  */
 import { validate as validateCron } from "node-cron";
+import { IANAZone } from "luxon";
 import { z } from "zod";
 import { ConfigError } from "./errors";
 import { influxqlDuration, parseDuration } from "./influx/time";
@@ -41,6 +42,12 @@ export interface Config {
   logLevel: LogLevel;
   /** Cron expression; undefined: run once and exit. */
   schedule?: string;
+  /** IANA time zone for the schedule. */
+  timezone: string;
+  /** Port of /healthz and /metrics; 0 disables them. */
+  healthPort: number;
+  /** Folder for resume cursors; undefined: none kept. */
+  stateDir?: string;
   influxdbNetwork: string;
   writeBatchSize: number;
 }
@@ -56,6 +63,9 @@ export const DEFAULTS = {
   LOG_LEVEL: "INFO",
   INFLUXDB_NETWORK: "influxdb_network",
   WRITE_BATCH_SIZE: "5000",
+  BACKUP_TIMEZONE: "UTC",
+  HEALTH_PORT: "9100",
+  STATE_DIR: "/var/lib/influxdb-backup",
 } as const;
 
 /** Every variable the program reads. */
@@ -76,6 +86,9 @@ export const VARIABLES = [
   "LOG_FILE",
   "LOG_LEVEL",
   "BACKUP_SCHEDULE",
+  "BACKUP_TIMEZONE",
+  "HEALTH_PORT",
+  "STATE_DIR",
   "INFLUXDB_NETWORK",
 ] as const;
 
@@ -180,6 +193,18 @@ export function parseConfig(env: Env): Config {
     );
   }
 
+  const timezone = get("BACKUP_TIMEZONE") ?? DEFAULTS.BACKUP_TIMEZONE;
+  if (!IANAZone.isValidZone(timezone)) {
+    problems.push(`BACKUP_TIMEZONE=${JSON.stringify(timezone)}: expected an IANA time zone such as UTC or Europe/Paris`);
+  }
+  const healthPort = check(
+    "HEALTH_PORT",
+    z.coerce.number().int().min(0).max(65535),
+    get("HEALTH_PORT") ?? DEFAULTS.HEALTH_PORT,
+    "expected a port number from 1 to 65535, or 0 to disable /healthz and /metrics",
+  );
+  const stateDir = get("STATE_DIR") ?? DEFAULTS.STATE_DIR;
+
   if (problems.length > 0 || !source || !destination) throw new ConfigError(problems);
   return {
     source,
@@ -192,6 +217,9 @@ export function parseConfig(env: Env): Config {
     logFile: get("LOG_FILE") ?? DEFAULTS.LOG_FILE,
     logLevel: logLevel as LogLevel,
     schedule,
+    timezone,
+    healthPort: healthPort as number,
+    stateDir: stateDir === "none" ? undefined : stateDir,
     influxdbNetwork: get("INFLUXDB_NETWORK") ?? DEFAULTS.INFLUXDB_NETWORK,
     writeBatchSize: batch as number,
   };
@@ -259,6 +287,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     writeBatchSize: config.writeBatchSize,
     logFile: config.logFile,
     logLevel: config.logLevel,
-    schedule: config.schedule ?? "(none: run once)",
+    schedule: config.schedule ? `${config.schedule} (${config.timezone})` : "(none: run once)",
+    healthPort: config.healthPort || "(disabled)",
+    stateDir: config.stateDir ?? "(none)",
   };
 }

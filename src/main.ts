@@ -1,33 +1,33 @@
 /**
  * The only entry point: loads .env, parses the configuration, creates the logger, wires the
- * InfluxDB clients to the backup engine, handles signals and sets the exit code.
+ * InfluxDB clients, the backup engine, the scheduler and the health/metrics listener,
+ * handles signals and sets the exit code.
  * Exit codes: 0 success or clean stop, 1 a backup failed, 2 invalid configuration.
  */
+import type http from "node:http";
 import dotenv from "dotenv";
+import { CursorStore } from "./backup/cursors";
+import { runBackup } from "./backup/engine";
 import { describeConfig, parseConfig, type Config } from "./config";
 import { ConfigError, errorMessage } from "./errors";
-import { runBackup } from "./backup/engine";
 import { InfluxClient } from "./influx/client";
 import { createLogger, flushLogger, type Logger } from "./logger";
+import { startHealthServer } from "./observability/health";
+import { BackupMetrics } from "./observability/metrics";
+import { Scheduler } from "./scheduler";
 
 export const EXIT_OK = 0;
 export const EXIT_BACKUP_FAILED = 1;
 export const EXIT_INVALID_CONFIG = 2;
 
-function clients(config: Config): { source: InfluxClient; destination: InfluxClient } {
-  const timeoutMs = config.timeoutMs;
-  return {
-    source: new InfluxClient({ role: "source", ...config.source, timeoutMs }),
-    destination: new InfluxClient({ role: "destination", ...config.destination, timeoutMs }),
-  };
-}
+/** After the first stop signal the process exits within this time even if a write hangs. */
+const STOP_GRACE_MS = 8000;
 
-async function main(): Promise<number> {
+function loadConfig(): Config | number {
   // Real environment variables win over .env (dotenv never overrides what is set).
   dotenv.config({ quiet: true });
-  let config: Config;
   try {
-    config = parseConfig(process.env);
+    return parseConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -35,48 +35,92 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  let logger: Logger;
+}
+
+function openLogger(config: Config): Logger | undefined {
   try {
-    logger = createLogger({
+    return createLogger({
       level: config.logLevel,
       file: config.logFile,
       secrets: [config.source.password, config.destination.password].filter((s): s is string => !!s),
     });
   } catch (err) {
-    process.stderr.write(
-      `invalid configuration:\n  - LOG_FILE=${JSON.stringify(config.logFile)}: cannot create it (${errorMessage(err)})\n`,
-    );
-    return EXIT_INVALID_CONFIG;
+    process.stderr.write(`invalid configuration:\n  - LOG_FILE=${JSON.stringify(config.logFile)}: cannot create it (${errorMessage(err)})\n`);
+    return undefined;
   }
+}
 
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      logger.warning(`second ${signal}: exiting now`);
-      process.exit(EXIT_OK);
-    }
-    logger.warning(`${signal} received: stopping after the current write`);
-    controller.abort();
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+async function main(): Promise<number> {
+  const config = loadConfig();
+  if (typeof config === "number") return config;
+  const logger = openLogger(config);
+  if (!logger) return EXIT_INVALID_CONFIG;
 
   logger.info("influxdb-backup starting", describeConfig(config));
-  const { source, destination } = clients(config);
-  let code = EXIT_OK;
-  try {
-    const summary = await runBackup({ config, source, destination, logger, signal: controller.signal });
-    if (controller.signal.aborted) logger.info("stopped on request");
-    else code = summary.ok ? EXIT_OK : EXIT_BACKUP_FAILED;
-  } catch (err) {
-    logger.error(`backup failed: ${errorMessage(err)}`);
-    code = EXIT_BACKUP_FAILED;
-  } finally {
-    source.close();
-    destination.close();
+  const { store: cursors, problem } = CursorStore.open(config.stateDir);
+  if (problem) logger.warning(problem);
+  const loaded = cursors.load();
+  if (loaded.problem) logger.warning(loaded.problem);
+
+  const timeoutMs = config.timeoutMs;
+  const source = new InfluxClient({ role: "source", ...config.source, timeoutMs });
+  const destination = new InfluxClient({ role: "destination", ...config.destination, timeoutMs });
+  const metrics = new BackupMetrics();
+  let runs = 0;
+  const scheduler = new Scheduler({
+    schedule: config.schedule,
+    timezone: config.timezone,
+    logger,
+    run: (signal) => {
+      runs++;
+      return runBackup({ config, source, destination, logger: logger.child({ run: runs }), cursors, signal });
+    },
+    onRunFinished: (record) => metrics.recordRun(record),
+  });
+
+  let server: http.Server | undefined;
+  if (config.healthPort > 0) {
+    try {
+      server = await startHealthServer(config.healthPort, scheduler, metrics);
+      logger.info(`health and metrics on :${config.healthPort} (/healthz, /metrics)`);
+    } catch (err) {
+      logger.error(`cannot listen on HEALTH_PORT ${config.healthPort}: ${errorMessage(err)}; set another port or 0 to disable`);
+      return EXIT_INVALID_CONFIG;
+    }
   }
+
+  let stopped = false;
+  const stopRequested = new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        logger.warning(`second ${signal}: exiting now`);
+        process.exit(EXIT_OK);
+      }
+      stopped = true;
+      logger.info(`${signal} received: stopping after the writes in flight (send it again to exit at once)`);
+      setTimeout(() => process.exit(EXIT_OK), STOP_GRACE_MS).unref();
+      resolve();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+
+  const firstRun = scheduler.start();
+  if (config.schedule) {
+    await stopRequested;
+  } else {
+    await Promise.race([firstRun, stopRequested]);
+  }
+  await scheduler.stop();
+  server?.close();
+  source.close();
+  destination.close();
+
+  const last = scheduler.lastRun;
+  const code = stopped || config.schedule || last?.outcome !== "failure" ? EXIT_OK : EXIT_BACKUP_FAILED;
+  if (stopped) logger.info("stopped");
   await flushLogger(logger);
   return code;
 }
@@ -85,8 +129,8 @@ if (require.main === module) {
   main().then(
     (code) => {
       process.exitCode = code;
-      // A stray timer or socket must not keep a finished run alive.
-      setTimeout(() => process.exit(code), 5000).unref();
+      // A stray timer or socket must not keep a finished process alive.
+      setTimeout(() => process.exit(code), 3000).unref();
     },
     (err: unknown) => {
       process.stderr.write(`fatal: ${errorMessage(err)}\n`);

@@ -9,6 +9,7 @@ import type { InfluxClient } from "../influx/client";
 import { createDatabase, createRetentionPolicy, showDatabases, showFieldKeys, showRetentionPolicies } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
+import type { CursorStore } from "./cursors";
 import { copyMeasurement, type CopyContext } from "./measurement";
 import { describeFieldTypes, schemaFromFieldKeys, type MeasurementSchema } from "./schema";
 
@@ -19,8 +20,16 @@ export interface Failure {
   message: string;
 }
 
+export interface DatabaseTotals {
+  read: number;
+  written: number;
+  nonFiniteDropped: number;
+}
+
 export interface RunSummary {
   ok: boolean;
+  /** The run was stopped on request before it finished. */
+  aborted: boolean;
   databases: number;
   measurements: number;
   pointsRead: number;
@@ -28,6 +37,8 @@ export interface RunSummary {
   nonFiniteDropped: number;
   failures: Failure[];
   durationMs: number;
+  /** Per source database. */
+  perDatabase: Record<string, DatabaseTotals>;
 }
 
 export interface EngineOptions {
@@ -35,6 +46,7 @@ export interface EngineOptions {
   source: InfluxClient;
   destination: InfluxClient;
   logger: Logger;
+  cursors: CursorStore;
   signal?: AbortSignal;
 }
 
@@ -46,10 +58,12 @@ interface RetentionPolicyInfo {
 }
 
 export async function runBackup(options: EngineOptions): Promise<RunSummary> {
-  const { config, source, destination, logger, signal } = options;
+  const { config, source, destination, logger, signal, cursors } = options;
   const began = Date.now();
   const summary: RunSummary = {
     ok: true,
+    aborted: false,
+    perDatabase: {},
     databases: 0,
     measurements: 0,
     pointsRead: 0,
@@ -59,6 +73,7 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     durationMs: 0,
   };
   const fail = (f: Failure) => {
+    if (signal?.aborted) return; // a stop request is not a failure
     summary.failures.push(f);
     const where = [f.database, f.retentionPolicy, f.measurement].filter(Boolean).join(".");
     logger.error(`backup of ${where} failed: ${f.message}`);
@@ -73,10 +88,10 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     pairs = await resolvePairs(config, source, signal);
   } catch (err) {
     fail({ database: "*", message: errorMessage(err) });
-    return finish(summary, began, logger);
+    return finish(summary, began, logger, signal);
   }
 
-  const ctx: CopyContext = { config, source, destination, logger, signal, writeConcurrency: 2 };
+  const ctx: CopyContext = { config, source, destination, logger, signal, cursors, writeConcurrency: 2 };
   for (const pair of pairs) {
     if (signal?.aborted) break;
     summary.databases++;
@@ -86,13 +101,16 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
       fail({ database: pair.source, message: errorMessage(err) });
     }
   }
-  return finish(summary, began, logger);
+  return finish(summary, began, logger, signal);
 }
 
-function finish(summary: RunSummary, began: number, logger: Logger): RunSummary {
+function finish(summary: RunSummary, began: number, logger: Logger, signal?: AbortSignal): RunSummary {
   summary.durationMs = Date.now() - began;
+  summary.aborted = signal?.aborted === true;
   summary.ok = summary.failures.length === 0;
-  const line = `backup ${summary.ok ? "finished" : "finished with failures"}`;
+  const line = summary.aborted
+    ? "backup stopped on request; the next run continues where it stopped"
+    : `backup ${summary.ok ? "finished" : "finished with failures"}`;
   const meta = {
     databases: summary.databases,
     measurements: summary.measurements,
@@ -178,6 +196,10 @@ async function backupMeasurement(
     summary.pointsRead += r.rows;
     summary.pointsWritten += r.lines;
     summary.nonFiniteDropped += r.nonFinite;
+    const db = (summary.perDatabase[pair.source] ??= { read: 0, written: 0, nonFiniteDropped: 0 });
+    db.read += r.rows;
+    db.written += r.lines;
+    db.nonFiniteDropped += r.nonFinite;
     const meta = {
       windows: r.windows,
       from: r.fromNs === undefined ? "-" : nsToRfc3339(r.fromNs),

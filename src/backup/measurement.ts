@@ -9,7 +9,8 @@ import type { InfluxClient } from "../influx/client";
 import { aggregateWindow, edgePoint, rawWindow } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
-import { planWindows, resumeStart, windowLength, type Window } from "./plan";
+import { cursorKey, type CursorStore } from "./cursors";
+import { cursorAfter, planWindows, resumeStart, windowLength, type Window } from "./plan";
 import { isNumeric, type MeasurementSchema } from "./schema";
 import { emptyStats, seriesToLines, type TransformStats } from "./transform";
 import { BatchWriter } from "./writer";
@@ -36,6 +37,7 @@ export interface CopyContext {
   signal?: AbortSignal;
   /** Concurrent write requests per measurement. */
   writeConcurrency: number;
+  cursors: CursorStore;
 }
 
 /** Time of the oldest or newest point of a measurement, or undefined when it has none. */
@@ -64,17 +66,33 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
   const destNewest = await edgeTime(destination, destDb, rp, name, "desc", signal);
 
   const bucketNs = config.aggregation.mode === "aggregate" ? config.aggregation.bucketNs : 1n;
-  const start = resumeStart(oldest, destNewest, bucketNs);
+  const windowNs = windowLength(config.paginationNs, bucketNs);
+  const key = cursorKey({
+    source: source.options.url.href,
+    sourceDb,
+    destination: destination.options.url.href,
+    destDb,
+    rp,
+    measurement: name,
+  });
+  const start = resumeStart({ sourceOldestNs: oldest, destNewestNs: destNewest, cursorNs: ctx.cursors.get(key), bucketNs, windowNs });
   const end = newest + 1n;
   if (start >= end) return result;
   result.fromNs = start;
 
-  const writer = new BatchWriter(destination, destDb, rp, config.writeBatchSize, ctx.writeConcurrency, signal);
-  for (const window of planWindows(start, end, bucketNs, windowLength(config.paginationNs, bucketNs))) {
+  const writer = new BatchWriter(destination, destDb, rp, config.writeBatchSize, ctx.writeConcurrency);
+  for (const window of planWindows(start, end, bucketNs, windowNs)) {
     const stats = emptyStats();
     const began = Date.now();
-    await copyWindow(ctx, target, window, writer, stats);
-    await writer.flush();
+    try {
+      signal?.throwIfAborted();
+      await copyWindow(ctx, target, window, writer, stats);
+      await writer.flush();
+    } catch (err) {
+      await writer.abandon();
+      throw err;
+    }
+    ctx.cursors.set(key, cursorAfter(window, newest, bucketNs));
     result.windows++;
     result.toNs = window.endNs;
     for (const k of ["rows", "lines", "nonFinite", "mismatched", "unrepresentable"] as const) result[k] += stats[k];

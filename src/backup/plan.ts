@@ -52,13 +52,33 @@ export function countWindows(startNs: bigint, endNs: bigint, bucketNs: bigint, w
 }
 
 /**
- * Where a measurement's copy starts: the source's oldest point for a first backup, otherwise
- * the bucket holding the destination's newest point (inclusive), so the bucket that was still
- * filling during the previous run is recomputed and overwritten, never skipped.
+ * Where a measurement's copy starts.
+ * - Nothing on the destination: the source's oldest point (a first backup).
+ * - A cursor that the destination has reached: the cursor. Cursors move only after a window
+ *   was fully written, and point at the bucket that was still filling, so it is recomputed.
+ * - Otherwise (no cursor, or the destination is behind it, e.g. restored from an older copy):
+ *   the start of the window that holds the destination's newest point. Windows are written one
+ *   after the other, so everything before that window is complete even if a run was killed
+ *   in the middle of it; at most one window is copied again.
  */
-export function resumeStart(sourceOldestNs: bigint, destNewestNs: bigint | undefined, bucketNs: bigint): bigint {
-  if (destNewestNs === undefined) return alignDown(sourceOldestNs, bucketNs);
-  const resume = alignDown(destNewestNs, bucketNs);
-  const oldest = alignDown(sourceOldestNs, bucketNs);
+export function resumeStart(p: {
+  sourceOldestNs: bigint;
+  destNewestNs?: bigint;
+  cursorNs?: bigint;
+  bucketNs: bigint;
+  windowNs: bigint;
+}): bigint {
+  const oldest = alignDown(p.sourceOldestNs, p.bucketNs);
+  if (p.destNewestNs === undefined) return oldest;
+  const resume =
+    p.cursorNs !== undefined && p.destNewestNs >= p.cursorNs
+      ? alignDown(p.cursorNs, p.bucketNs)
+      : alignDown(p.destNewestNs, p.windowNs);
   return resume > oldest ? resume : oldest;
+}
+
+/** The cursor after a window was written: its end, but never past the bucket still filling. */
+export function cursorAfter(window: Window, sourceNewestNs: bigint, bucketNs: bigint): bigint {
+  const filling = alignDown(sourceNewestNs, bucketNs);
+  return window.endNs < filling ? window.endNs : filling;
 }

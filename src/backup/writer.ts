@@ -1,7 +1,8 @@
 /**
  * Batches line protocol and keeps a bounded number of writes in flight. `add` waits when
  * all slots are busy, so a fast reader is paused by a slow destination (backpressure) and
- * memory stays bounded by batchSize × (concurrency + 1) lines.
+ * memory stays bounded by batchSize × (concurrency + 1) lines. Writes are never aborted
+ * half-way: a stop request lets the batches in flight finish (see abandon).
  */
 import type { InfluxClient } from "../influx/client";
 
@@ -17,7 +18,6 @@ export class BatchWriter {
     private readonly rp: string,
     private readonly batchSize: number,
     private readonly concurrency: number,
-    private readonly signal?: AbortSignal,
   ) {}
 
   async add(lines: string[]): Promise<void> {
@@ -34,6 +34,15 @@ export class BatchWriter {
     this.throwIfFailed();
   }
 
+  /**
+   * Waits for the writes already sent and drops what was not sent yet: on a stop request no
+   * batch is cut in half, and the window's cursor is not moved, so the next run repeats it.
+   */
+  async abandon(): Promise<void> {
+    this.buffer = [];
+    await Promise.allSettled(this.inFlight);
+  }
+
   private async dispatch(): Promise<void> {
     this.throwIfFailed();
     while (this.inFlight.size >= this.concurrency) {
@@ -44,7 +53,7 @@ export class BatchWriter {
     this.buffer = [];
     const body = batch.join("\n");
     const task = this.client
-      .write(this.db, this.rp, body, this.signal)
+      .write(this.db, this.rp, body)
       .then(() => {
         this.written += batch.length;
       })

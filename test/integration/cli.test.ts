@@ -20,7 +20,8 @@ interface Exit {
 
 function run(env: Record<string, string>, cwd = os.tmpdir()): Promise<Exit> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? "", ...env } });
+    const defaults = { HEALTH_PORT: "0", STATE_DIR: path.join(tmp, "state") };
+    const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? "", ...defaults, ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

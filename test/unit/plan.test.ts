@@ -1,4 +1,4 @@
-import { alignDown, alignUp, countWindows, planWindows, resumeStart, windowLength } from "../../src/backup/plan";
+import { alignDown, alignUp, countWindows, cursorAfter, planWindows, resumeStart, windowLength } from "../../src/backup/plan";
 
 const M5 = 300n;
 const DAY = 86_400n;
@@ -39,10 +39,38 @@ describe("planning", () => {
     expect([...planWindows(10n, 10n, 1n, DAY)]).toEqual([]);
   });
 
-  it("resumes at the bucket of the destination's newest point, inclusively", () => {
-    expect(resumeStart(0n, undefined, M5)).toBe(0n);
-    expect(resumeStart(0n, 1234n, M5)).toBe(1200n);
-    expect(resumeStart(0n, 1234n, 1n)).toBe(1234n);
-    expect(resumeStart(5000n, 1234n, M5)).toBe(4800n);
+  const at = (p: { destNewestNs?: bigint; cursorNs?: bigint; bucketNs?: bigint; sourceOldestNs?: bigint }) =>
+    resumeStart({ sourceOldestNs: 0n, bucketNs: M5, windowNs: DAY, ...p });
+
+  it("starts a first backup at the bucket of the source's oldest point", () => {
+    expect(at({ sourceOldestNs: 1234n })).toBe(1200n);
+  });
+
+  it("recomputes the bucket that was still filling during the last run", () => {
+    // After a complete run the cursor points at the last bucket and the destination holds it.
+    expect(at({ destNewestNs: 1200n, cursorNs: 1200n })).toBe(1200n);
+    expect(at({ destNewestNs: 1234n, cursorNs: 1234n, bucketNs: 1n })).toBe(1234n);
+  });
+
+  it("resumes from the cursor when a run stopped in the middle of a window", () => {
+    // The destination got points beyond the cursor, but the window was not finished.
+    expect(at({ destNewestNs: DAY + 5000n, cursorNs: DAY })).toBe(DAY);
+  });
+
+  it("without a cursor, repeats the whole window that holds the destination's newest point", () => {
+    expect(at({ destNewestNs: 2n * DAY + 5000n })).toBe(2n * DAY);
+  });
+
+  it("distrusts a cursor the destination has not reached (destination restored from an older copy)", () => {
+    expect(at({ destNewestNs: DAY + 10n, cursorNs: 3n * DAY })).toBe(DAY);
+  });
+
+  it("never starts before the source's oldest point", () => {
+    expect(at({ sourceOldestNs: 2n * DAY + 600n, destNewestNs: 2n * DAY + 900n })).toBe(2n * DAY + 600n);
+  });
+
+  it("moves the cursor to a window's end, but never past the bucket still filling", () => {
+    expect(cursorAfter({ startNs: 0n, endNs: DAY }, 5n * DAY, M5)).toBe(DAY);
+    expect(cursorAfter({ startNs: DAY, endNs: DAY + 600n }, DAY + 301n, M5)).toBe(DAY + 300n);
   });
 });

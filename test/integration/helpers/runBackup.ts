@@ -1,5 +1,9 @@
 /** Runs the backup engine in-process against real servers, capturing its log lines. */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { PassThrough } from "node:stream";
+import { CursorStore } from "../../../src/backup/cursors";
 import { runBackup, type RunSummary } from "../../../src/backup/engine";
 import { parseConfig } from "../../../src/config";
 import { InfluxClient } from "../../../src/influx/client";
@@ -10,8 +14,13 @@ export interface BackupRun {
   log: string;
 }
 
-export async function backup(env: Record<string, string>): Promise<BackupRun> {
-  const config = parseConfig({ LOG_LEVEL: "DEBUG", ...env });
+/** One state folder for the test process; cursor keys name the databases, so tests do not collide. */
+const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "influxdb-backup-state-"));
+
+export async function backup(env: Record<string, string>, signal?: AbortSignal): Promise<BackupRun> {
+  const config = parseConfig({ LOG_LEVEL: "DEBUG", STATE_DIR, ...env });
+  const { store: cursors } = CursorStore.open(config.stateDir);
+  cursors.load();
   const stream = new PassThrough();
   let log = "";
   stream.on("data", (d: Buffer) => (log += d.toString()));
@@ -24,7 +33,7 @@ export async function backup(env: Record<string, string>): Promise<BackupRun> {
   const source = new InfluxClient({ role: "source", ...config.source, timeoutMs: config.timeoutMs });
   const destination = new InfluxClient({ role: "destination", ...config.destination, timeoutMs: config.timeoutMs });
   try {
-    const summary = await runBackup({ config, source, destination, logger });
+    const summary = await runBackup({ config, source, destination, logger, cursors, signal });
     await flushLogger(logger);
     return { summary, log };
   } finally {

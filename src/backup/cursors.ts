@@ -1,0 +1,71 @@
+/**
+ * Per-measurement resume cursors kept in a small JSON file under STATE_DIR. A cursor is
+ * moved only after a window's writes were acknowledged, and the file is replaced atomically
+ * (write, then rename), so a run killed at any moment leaves a cursor that is safe to resume
+ * from. Without a usable file, resume falls back to what the destination holds.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+export interface CursorKey {
+  source: string;
+  sourceDb: string;
+  destination: string;
+  destDb: string;
+  rp: string;
+  measurement: string;
+}
+
+export function cursorKey(k: CursorKey): string {
+  return JSON.stringify([k.source, k.sourceDb, k.destination, k.destDb, k.rp, k.measurement]);
+}
+
+export class CursorStore {
+  private cursors = new Map<string, bigint>();
+
+  /** `file` undefined: cursors live in memory only (nothing survives the process). */
+  constructor(readonly file?: string) {}
+
+  /** Reads the file if there is one; a damaged file is ignored (resume falls back to the destination). */
+  load(): { loaded: number; problem?: string } {
+    if (!this.file || !fs.existsSync(this.file)) return { loaded: 0 };
+    try {
+      const data = JSON.parse(fs.readFileSync(this.file, "utf8")) as { cursors?: Record<string, string> };
+      this.cursors = new Map(Object.entries(data.cursors ?? {}).map(([k, v]) => [k, BigInt(v)]));
+      return { loaded: this.cursors.size };
+    } catch (err) {
+      this.cursors.clear();
+      return { loaded: 0, problem: `${this.file} is unreadable (${(err as Error).message}); resuming from the destination` };
+    }
+  }
+
+  get(key: string): bigint | undefined {
+    return this.cursors.get(key);
+  }
+
+  /** Records a cursor and persists the whole set atomically. */
+  set(key: string, ns: bigint): void {
+    this.cursors.set(key, ns);
+    if (!this.file) return;
+    const data = { version: 1, cursors: Object.fromEntries([...this.cursors].map(([k, v]) => [k, v.toString()])) };
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(data));
+    fs.renameSync(tmp, this.file);
+  }
+
+  /** Opens the store in `dir` (created if missing); returns a memory-only store and the reason if it cannot. */
+  static open(dir: string | undefined): { store: CursorStore; problem?: string } {
+    if (!dir) return { store: new CursorStore() };
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, "cursors.json");
+      fs.accessSync(dir, fs.constants.W_OK);
+      return { store: new CursorStore(file) };
+    } catch (err) {
+      return {
+        store: new CursorStore(),
+        problem: `STATE_DIR ${dir} is not writable (${(err as Error).message}); resuming from the destination on every run`,
+      };
+    }
+  }
+}

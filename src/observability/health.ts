@@ -1,0 +1,54 @@
+/**
+ * The HTTP listener for Docker and Prometheus: /healthz (200 while the scheduler is alive and
+ * the last run did not fail, 503 otherwise) and /metrics. It never shows configuration.
+ */
+import http from "node:http";
+import type { Scheduler } from "../scheduler";
+import type { BackupMetrics } from "./metrics";
+
+export interface HealthReport {
+  status: "ok" | "failing" | "stopping";
+  running: boolean;
+  lastRun?: { startedAt: string; finishedAt?: string; outcome: string; error?: string };
+  nextRun?: string;
+}
+
+export function healthReport(scheduler: Scheduler): HealthReport {
+  const last = scheduler.lastRun;
+  const failed = last?.outcome === "failure";
+  return {
+    status: !scheduler.alive ? "stopping" : failed ? "failing" : "ok",
+    running: scheduler.running,
+    lastRun: last && {
+      startedAt: last.startedAt.toISOString(),
+      finishedAt: last.finishedAt?.toISOString(),
+      outcome: last.outcome,
+      error: last.error,
+    },
+    nextRun: scheduler.nextRun()?.toISOString(),
+  };
+}
+
+export function startHealthServer(port: number, scheduler: Scheduler, metrics: BackupMetrics): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET") {
+      res.writeHead(405).end();
+    } else if (path === "/healthz") {
+      const report = healthReport(scheduler);
+      res.writeHead(report.status === "ok" ? 200 : 503, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(report));
+    } else if (path === "/metrics") {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    } else {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found: try /healthz or /metrics\n");
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, () => resolve(server));
+  });
+}

@@ -1,0 +1,58 @@
+/** Prometheus metrics of the backup runs (prom-client, a registry of our own). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { RunRecord } from "../scheduler";
+
+export class BackupMetrics {
+  readonly registry = new Registry();
+  private readonly runs = new Counter({
+    name: "influxdb_backup_runs_total",
+    help: "Backup runs by outcome (success, failure, stopped).",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  private readonly read = new Counter({
+    name: "influxdb_backup_points_read_total",
+    help: "Rows read from the source, by source database.",
+    labelNames: ["database"],
+    registers: [this.registry],
+  });
+  private readonly written = new Counter({
+    name: "influxdb_backup_points_written_total",
+    help: "Lines written to the destination, by source database.",
+    labelNames: ["database"],
+    registers: [this.registry],
+  });
+  private readonly dropped = new Counter({
+    name: "influxdb_backup_points_dropped_total",
+    help: "Values left out, by source database and reason (non_finite: NaN or Infinity).",
+    labelNames: ["database", "reason"],
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: "influxdb_backup_run_duration_seconds",
+    help: "Duration of backup runs.",
+    buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600],
+    registers: [this.registry],
+  });
+  private readonly lastSuccess = new Gauge({
+    name: "influxdb_backup_last_success_timestamp_seconds",
+    help: "Unix time at which the last successful run finished.",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "influxdb_backup_" });
+    for (const outcome of ["success", "failure", "stopped"]) this.runs.inc({ outcome }, 0);
+  }
+
+  recordRun(record: RunRecord): void {
+    this.runs.inc({ outcome: record.outcome === "running" ? "failure" : record.outcome });
+    if (record.finishedAt) this.duration.observe((record.finishedAt.getTime() - record.startedAt.getTime()) / 1000);
+    if (record.outcome === "success" && record.finishedAt) this.lastSuccess.set(record.finishedAt.getTime() / 1000);
+    for (const [database, t] of Object.entries(record.summary?.perDatabase ?? {})) {
+      this.read.inc({ database }, t.read);
+      this.written.inc({ database }, t.written);
+      this.dropped.inc({ database, reason: "non_finite" }, t.nonFiniteDropped);
+    }
+  }
+}
