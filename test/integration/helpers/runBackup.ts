@@ -17,13 +17,20 @@ export interface BackupRun {
 /** One state folder for the test process; cursor keys name the databases, so tests do not collide. */
 const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "influxdb-backup-state-"));
 
-export async function backup(env: Record<string, string>, signal?: AbortSignal): Promise<BackupRun> {
+export async function backup(
+  env: Record<string, string>,
+  options: { signal?: AbortSignal; onLog?: (text: string) => void } = {},
+): Promise<BackupRun> {
+  const { signal, onLog } = options;
   const config = parseConfig({ LOG_LEVEL: "DEBUG", STATE_DIR, ...env });
   const { store: cursors } = CursorStore.open(config.stateDir);
   cursors.load();
   const stream = new PassThrough();
   let log = "";
-  stream.on("data", (d: Buffer) => (log += d.toString()));
+  stream.on("data", (d: Buffer) => {
+    log += d.toString();
+    onLog?.(d.toString());
+  });
   const logger = createLogger({
     level: config.logLevel,
     file: env.LOG_FILE,
