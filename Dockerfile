@@ -1,0 +1,34 @@
+# influxdb-backup: build with dev dependencies, run with production dependencies only.
+# NODE_IMAGE lets the image build where Docker Hub cannot be reached (see scripts/build-local-images.sh).
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No install scripts are needed to build (and optional native add-ons of test tools would need a compiler).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --ignore-scripts
+
+FROM ${NODE_IMAGE}
+LABEL org.opencontainers.image.title="influxdb-backup" \
+      org.opencontainers.image.description="Scheduled, incremental backup of an InfluxDB 1.x server into a second InfluxDB 1.x server" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="0.1.0"
+ENV NODE_ENV=production \
+    LOG_FILE=/var/log/backup_influxdb/backup.log \
+    STATE_DIR=/var/lib/influxdb-backup \
+    HEALTH_PORT=9100
+WORKDIR /app
+# A dedicated unprivileged user that owns only the log and state folders.
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin influxbackup \
+    && mkdir -p /var/log/backup_influxdb /var/lib/influxdb-backup \
+    && chown influxbackup /var/log/backup_influxdb /var/lib/influxdb-backup
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER influxbackup
+EXPOSE 9100
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["node", "dist/healthcheck.js"]
+ENTRYPOINT ["node", "dist/main.js"]
