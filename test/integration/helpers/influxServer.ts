@@ -4,7 +4,7 @@
  * JSON text. The helper deliberately does not use the product's client, so tests compare
  * the destination with what the server itself says.
  */
-import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { GenericContainer, Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
 
 export const INFLUXDB_IMAGE = process.env.INFLUXDB_IMAGE ?? "influxdb:1.8";
 
@@ -31,8 +31,13 @@ export interface JsonAnswer {
   error?: string;
 }
 
-export async function startInflux(env: Record<string, string> = {}): Promise<InfluxServer> {
-  const container = await new GenericContainer(INFLUXDB_IMAGE)
+export async function startInflux(
+  env: Record<string, string> = {},
+  options: { network?: StartedNetwork; alias?: string } = {},
+): Promise<InfluxServer> {
+  let image = new GenericContainer(INFLUXDB_IMAGE);
+  if (options.network) image = image.withNetwork(options.network).withNetworkAliases(options.alias ?? "influxdb");
+  const container = await image
     .withEnvironment({ INFLUXDB_REPORTING_DISABLED: "true", INFLUXDB_HTTP_LOG_ENABLED: "false", INFLUXDB_DATA_QUERY_LOG_ENABLED: "false", ...env })
     .withExposedPorts(8086)
     .withWaitStrategy(Wait.forHttp("/ping", 8086).forStatusCode(204))
