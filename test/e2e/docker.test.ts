@@ -53,6 +53,8 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms 
 beforeAll(async () => {
   const build = await docker(["build", "--build-arg", `NODE_IMAGE=${NODE_IMAGE}`, "-t", IMAGE, ROOT], { DOCKER_BUILDKIT: "0" });
   if (build.code !== 0) throw new Error(`docker build failed:\n${build.out.slice(-3000)}`);
+  // The compose file names the image influxdb-backup:latest; tagging it saves a rebuild.
+  await docker(["tag", IMAGE, "influxdb-backup:latest"]);
 }, 600_000);
 
 describe("development profile", () => {
@@ -135,6 +137,33 @@ describe("the image, run one-shot and scheduled", () => {
       [{ host: "b" }, [["2024-01-01T00:02:17.12345679Z", null, null, 2.5]]],
     ]);
   }, 120_000);
+
+  it("runs once with `compose run --rm backup-service` and exits with the backup's exit code", async () => {
+    const [cmd, ...pre] = composeCommand();
+    const env = {
+      ...process.env,
+      COMPOSE_PROJECT_NAME: `ibone${process.pid}`,
+      NODE_IMAGE,
+      INFLUXDB_NETWORK: network.getName(),
+      SOURCE_URL: "http://src:8086",
+      SOURCE_DBS: "app",
+      DEST_URL: "http://dst:8086",
+      DEST_DBS: "app_compose",
+      BACKUP_SCHEDULE: "",
+    };
+    const run = (dbs: string) =>
+      exec(cmd!, [...pre, "--profile", "production", "run", "--rm", "-e", `SOURCE_DBS=${dbs}`, "backup-service"], { cwd: ROOT, env, maxBuffer: 1 << 26 }).then(
+        () => 0,
+        (err: { code?: number }) => err.code ?? -1,
+      );
+    try {
+      expect(await run("app")).toBe(0);
+      expect((await dest.query("SELECT count(v) FROM m", "app_compose")).results[0]!.series).toBeDefined();
+      expect(await run("no_such_db")).toBe(1);
+    } finally {
+      await exec(cmd!, [...pre, "--profile", "production", "down", "-v"], { cwd: ROOT, env }).catch(() => undefined);
+    }
+  }, 300_000);
 
   it("exits 2 and names the variable when the configuration is invalid", async () => {
     const r = await docker(["run", "--rm", ...appEnv(["-e", "DAYS_OF_PAGINATION=soon"]), IMAGE]);
