@@ -25,8 +25,7 @@ export interface DatabasePair {
 }
 
 export type Aggregation =
-  | { mode: "raw" }
-  | { mode: "aggregate"; /** InfluxQL duration literal, e.g. 5m */ bucket: string; bucketNs: bigint };
+  { mode: "raw" } | { mode: "aggregate"; /** InfluxQL duration literal, e.g. 5m */ bucket: string; bucketNs: bigint };
 
 export interface Config {
   source: ServerConfig;
@@ -94,7 +93,10 @@ export const VARIABLES = [
 
 const NS_PER_DAY = 86_400_000_000_000;
 
-const positiveNumber = z.coerce.number({ error: "must be a number" }).finite().positive({ error: "must be greater than 0" });
+const positiveNumber = z.coerce
+  .number({ error: "must be a number" })
+  .finite()
+  .positive({ error: "must be greater than 0" });
 
 const LOG_LEVELS: Record<string, LogLevel> = {
   DEBUG: "debug",
@@ -168,7 +170,12 @@ export function parseConfig(env: Env): Config {
   const measurementsRaw = get("MEASUREMENTS");
   const measurements = measurementsRaw === undefined ? undefined : listOf("MEASUREMENTS", measurementsRaw, problems);
 
-  const timeout = check("TIMEOUT_CLIENT", positiveNumber, get("TIMEOUT_CLIENT") ?? DEFAULTS.TIMEOUT_CLIENT, "expected a number of seconds greater than 0");
+  const timeout = check(
+    "TIMEOUT_CLIENT",
+    positiveNumber,
+    get("TIMEOUT_CLIENT") ?? DEFAULTS.TIMEOUT_CLIENT,
+    "expected a number of seconds greater than 0",
+  );
   const days = check(
     "DAYS_OF_PAGINATION",
     positiveNumber,
@@ -184,7 +191,8 @@ export function parseConfig(env: Env): Config {
 
   const levelRaw = get("LOG_LEVEL") ?? DEFAULTS.LOG_LEVEL;
   const logLevel = LOG_LEVELS[levelRaw.toUpperCase()];
-  if (!logLevel) problems.push(`LOG_LEVEL=${JSON.stringify(levelRaw)}: expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL`);
+  if (!logLevel)
+    problems.push(`LOG_LEVEL=${JSON.stringify(levelRaw)}: expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL`);
 
   const schedule = get("BACKUP_SCHEDULE");
   if (schedule !== undefined && !validateCron(schedule)) {
@@ -195,7 +203,9 @@ export function parseConfig(env: Env): Config {
 
   const timezone = get("BACKUP_TIMEZONE") ?? DEFAULTS.BACKUP_TIMEZONE;
   if (!IANAZone.isValidZone(timezone)) {
-    problems.push(`BACKUP_TIMEZONE=${JSON.stringify(timezone)}: expected an IANA time zone such as UTC or Europe/Paris`);
+    problems.push(
+      `BACKUP_TIMEZONE=${JSON.stringify(timezone)}: expected an IANA time zone such as UTC or Europe/Paris`,
+    );
   }
   const healthPort = check(
     "HEALTH_PORT",
@@ -240,7 +250,9 @@ function parseServer(
   const name = `${prefix}_URL`;
   const raw = get(name);
   if (raw === undefined) {
-    problems.push(`${name} is required: the ${prefix === "SOURCE" ? "source" : "destination"} InfluxDB, e.g. http://influxdb:8086`);
+    problems.push(
+      `${name} is required: the ${prefix === "SOURCE" ? "source" : "destination"} InfluxDB, e.g. http://influxdb:8086`,
+    );
     return undefined;
   }
   let url: URL;
@@ -274,12 +286,18 @@ export function redactUrlText(raw: string): string {
 
 /** What may be logged of the configuration: everything but passwords. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  const server = (s: ServerConfig) => ({ url: s.url.href, user: s.username ?? "(none)", password: s.password ? "***" : "(none)" });
+  const server = (s: ServerConfig) => ({
+    url: s.url.href,
+    user: s.username ?? "(none)",
+    password: s.password ? "***" : "(none)",
+  });
   return {
     source: server(config.source),
     destination: server(config.destination),
     databases:
-      config.databases === "all" ? "all except _internal" : config.databases.map((d) => `${d.source} -> ${d.destination}`),
+      config.databases === "all"
+        ? "all except _internal"
+        : config.databases.map((d) => `${d.source} -> ${d.destination}`),
     aggregation: config.aggregation.mode === "raw" ? "raw (exact copy)" : `mean/last per ${config.aggregation.bucket}`,
     measurements: config.measurements ?? "all",
     timeoutSeconds: config.timeoutMs / 1000,

@@ -45,7 +45,9 @@ function openLogger(config: Config): Logger | undefined {
       secrets: [config.source.password, config.destination.password].filter((s): s is string => !!s),
     });
   } catch (err) {
-    process.stderr.write(`invalid configuration:\n  - LOG_FILE=${JSON.stringify(config.logFile)}: cannot create it (${errorMessage(err)})\n`);
+    process.stderr.write(
+      `invalid configuration:\n  - LOG_FILE=${JSON.stringify(config.logFile)}: cannot create it (${errorMessage(err)})\n`,
+    );
     return undefined;
   }
 }
@@ -84,7 +86,9 @@ async function main(): Promise<number> {
       server = await startHealthServer(config.healthPort, scheduler, metrics);
       logger.info(`health and metrics on :${config.healthPort} (/healthz, /metrics)`);
     } catch (err) {
-      logger.error(`cannot listen on HEALTH_PORT ${config.healthPort}: ${errorMessage(err)}; set another port or 0 to disable`);
+      logger.error(
+        `cannot listen on HEALTH_PORT ${config.healthPort}: ${errorMessage(err)}; set another port or 0 to disable`,
+      );
       return EXIT_INVALID_CONFIG;
     }
   }

@@ -113,7 +113,10 @@ export class Scheduler {
     const next = this.nextRun();
     if (!next) return undefined;
     const at = DateTime.fromJSDate(next).setZone(this.options.timezone);
-    const iso = this.options.timezone === "UTC" ? at.toUTC().toISO({ suppressMilliseconds: true }) : at.toISO({ suppressMilliseconds: true });
+    const iso =
+      this.options.timezone === "UTC"
+        ? at.toUTC().toISO({ suppressMilliseconds: true })
+        : at.toISO({ suppressMilliseconds: true });
     return `next run ${iso}, in ${formatCountdown(next.getTime() - this.now().getTime())}`;
   }
 

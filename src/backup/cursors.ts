@@ -35,7 +35,10 @@ export class CursorStore {
       return { loaded: this.cursors.size };
     } catch (err) {
       this.cursors.clear();
-      return { loaded: 0, problem: `${this.file} is unreadable (${(err as Error).message}); resuming from the destination` };
+      return {
+        loaded: 0,
+        problem: `${this.file} is unreadable (${(err as Error).message}); resuming from the destination`,
+      };
     }
   }
 

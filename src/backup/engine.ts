@@ -6,7 +6,13 @@
 import type { Config, DatabasePair } from "../config";
 import { errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
-import { createDatabase, createRetentionPolicy, showDatabases, showFieldKeys, showRetentionPolicies } from "../influx/influxql";
+import {
+  createDatabase,
+  createRetentionPolicy,
+  showDatabases,
+  showFieldKeys,
+  showRetentionPolicies,
+} from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import type { CursorStore } from "./cursors";
@@ -155,7 +161,9 @@ async function backupDatabase(
 
   for (const rp of sourceRps) {
     if (signal?.aborted) return;
-    const schemas = schemaFromFieldKeys(await source.query(showFieldKeys(pair.source, rp.name), { db: pair.source, signal }));
+    const schemas = schemaFromFieldKeys(
+      await source.query(showFieldKeys(pair.source, rp.name), { db: pair.source, signal }),
+    );
     const inScope = [...schemas.values()].filter((m) => !wanted || wanted.has(m.name));
     if (inScope.length === 0) continue;
     if (!destRps.has(rp.name)) {
@@ -211,19 +219,29 @@ async function backupMeasurement(
       seconds: (Date.now() - began) / 1000,
     };
     logger.info(`copied ${pair.source}.${rp}.${schema.name} -> ${pair.destination}`, meta);
-    if (r.nonFinite > 0) logger.warning(`${pair.source}.${rp}.${schema.name}: dropped ${r.nonFinite} NaN/Infinity value(s)`);
+    if (r.nonFinite > 0)
+      logger.warning(`${pair.source}.${rp}.${schema.name}: dropped ${r.nonFinite} NaN/Infinity value(s)`);
     if (r.mismatched > 0) {
-      logger.warning(`${pair.source}.${rp}.${schema.name}: left out ${r.mismatched} value(s) whose type did not match the field's type`);
+      logger.warning(
+        `${pair.source}.${rp}.${schema.name}: left out ${r.mismatched} value(s) whose type did not match the field's type`,
+      );
     }
     if (r.unrepresentable > 0) {
-      fail({ ...where, message: `${r.unrepresentable} point(s) have a line break in a name and cannot be written as line protocol` });
+      fail({
+        ...where,
+        message: `${r.unrepresentable} point(s) have a line break in a name and cannot be written as line protocol`,
+      });
     }
   } catch (err) {
     fail({ ...where, message: errorMessage(err) });
   }
 }
 
-async function retentionPolicies(client: InfluxClient, db: string, signal?: AbortSignal): Promise<RetentionPolicyInfo[]> {
+async function retentionPolicies(
+  client: InfluxClient,
+  db: string,
+  signal?: AbortSignal,
+): Promise<RetentionPolicyInfo[]> {
   const series = await client.query(showRetentionPolicies(db), { db, signal });
   const s = series[0];
   if (!s) return [];

@@ -75,7 +75,13 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
     rp,
     measurement: name,
   });
-  const start = resumeStart({ sourceOldestNs: oldest, destNewestNs: destNewest, cursorNs: ctx.cursors.get(key), bucketNs, windowNs });
+  const start = resumeStart({
+    sourceOldestNs: oldest,
+    destNewestNs: destNewest,
+    cursorNs: ctx.cursors.get(key),
+    bucketNs,
+    windowNs,
+  });
   const end = newest + 1n;
   if (start >= end) return result;
   result.fromNs = start;
@@ -126,8 +132,10 @@ async function copyWindow(
     // Numeric and non-numeric aggregates are written as separate lines for the same series
     // and bucket; InfluxDB merges the field sets of points with the same series and time, so
     // the destination holds one point with both (a full join, done by the server).
-    if (numeric.length) queries.push(aggregateWindow("mean", sourceDb, rp, schema.name, numeric, bucket, window.startNs, window.endNs));
-    if (other.length) queries.push(aggregateWindow("last", sourceDb, rp, schema.name, other, bucket, window.startNs, window.endNs));
+    if (numeric.length)
+      queries.push(aggregateWindow("mean", sourceDb, rp, schema.name, numeric, bucket, window.startNs, window.endNs));
+    if (other.length)
+      queries.push(aggregateWindow("last", sourceDb, rp, schema.name, other, bucket, window.startNs, window.endNs));
   }
   for (const q of queries) {
     for await (const series of source.stream(q, { db: sourceDb, signal })) {

@@ -37,7 +37,9 @@ export function schemaFromFieldKeys(series: Series[]): Map<string, MeasurementSc
       const chosen = chooseType(types);
       existing.fields.set(key, chosen);
       if (types.length > 1) {
-        existing.conflicts.push(`field "${key}" is ${types.join(" in some shards and ")} in others; copied as ${chosen}`);
+        existing.conflicts.push(
+          `field "${key}" is ${types.join(" in some shards and ")} in others; copied as ${chosen}`,
+        );
       }
     }
     out.set(name, existing);

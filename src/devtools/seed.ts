@@ -35,10 +35,18 @@ function linesAt(t: bigint, i: number): string[] {
     out.push(
       `cpu,host=${host},region=${h < 2 ? "eu-west" : "us-east"} usage_user=${(35 + 30 * wave).toFixed(2)},usage_system=${(8 + 4 * Math.cos(i / 45)).toFixed(2)},processes=${200 + ((i * 7 + h * 13) % 50)}i ${t}`,
     );
-    out.push(`mem,host=${host} used_percent=${(55 + 10 * wave).toFixed(2)},available=${8_000_000_000 - ((i * 1_000_003) % 900_000_000)}i ${t}`);
-    if (i % 5 === 0) out.push(`service,host=${host},service=api status="${wave > 0.8 ? "degraded" : "ok"}",healthy=${wave <= 0.8} ${t}`);
+    out.push(
+      `mem,host=${host} used_percent=${(55 + 10 * wave).toFixed(2)},available=${8_000_000_000 - ((i * 1_000_003) % 900_000_000)}i ${t}`,
+    );
+    if (i % 5 === 0)
+      out.push(
+        `service,host=${host},service=api status="${wave > 0.8 ? "degraded" : "ok"}",healthy=${wave <= 0.8} ${t}`,
+      );
   }
-  if (i % 15 === 0) out.push(`sensor,room=lab\\ 1,kind=temperature celsius=${(21 + 2 * Math.sin(i / 300)).toFixed(2)},battery=${100 - (i % 1000) / 10},label="Lab \\"A\\"" ${t}`);
+  if (i % 15 === 0)
+    out.push(
+      `sensor,room=lab\\ 1,kind=temperature celsius=${(21 + 2 * Math.sin(i / 300)).toFixed(2)},battery=${100 - (i % 1000) / 10},label="Lab \\"A\\"" ${t}`,
+    );
   return out;
 }
 

@@ -106,10 +106,9 @@ export class InfluxClient {
         if (status >= 300) throw this.failure(status, err.message, `query: ${statement}`);
         throw new InfluxError(`${this.label} rejected a query: ${err.message} (query: ${statement})`, status);
       }
-      throw new TruncatedResultError(
-        `${this.label} broke off its answer (${errorMessage(err)}); query: ${statement}`,
-        { cause: err },
-      );
+      throw new TruncatedResultError(`${this.label} broke off its answer (${errorMessage(err)}); query: ${statement}`, {
+        cause: err,
+      });
     } finally {
       res.destroy();
     }
@@ -128,7 +127,12 @@ export class InfluxClient {
     });
     const text = await readText(res);
     if (res.statusCode !== 204) {
-      throw this.httpError(res.statusCode ?? 0, String(res.headers["content-type"] ?? ""), text, `write to ${db}.${rp}`);
+      throw this.httpError(
+        res.statusCode ?? 0,
+        String(res.headers["content-type"] ?? ""),
+        text,
+        `write to ${db}.${rp}`,
+      );
     }
   }
 
@@ -178,12 +182,16 @@ export class InfluxClient {
     return new Promise((resolve, reject) => {
       const req = transport.request(url, { method, headers: allHeaders, agent: this.agent, signal }, (res) => {
         res.setTimeout(this.options.timeoutMs, () =>
-          res.destroy(new ConnectionError(`${this.label} stopped sending for ${this.options.timeoutMs / 1000}s`, "ETIMEDOUT")),
+          res.destroy(
+            new ConnectionError(`${this.label} stopped sending for ${this.options.timeoutMs / 1000}s`, "ETIMEDOUT"),
+          ),
         );
         resolve(res);
       });
       req.setTimeout(this.options.timeoutMs, () =>
-        req.destroy(new ConnectionError(`${this.label} did not answer within ${this.options.timeoutMs / 1000}s`, "ETIMEDOUT")),
+        req.destroy(
+          new ConnectionError(`${this.label} did not answer within ${this.options.timeoutMs / 1000}s`, "ETIMEDOUT"),
+        ),
       );
       req.on("error", (err: NodeJS.ErrnoException) => {
         if (err instanceof ConnectionError) return reject(err);

@@ -27,8 +27,7 @@ export function timeRange(startNs: bigint, endNs: bigint): string {
 
 export const showDatabases = (): string => "SHOW DATABASES";
 
-export const showRetentionPolicies = (db: string): string =>
-  `SHOW RETENTION POLICIES ON ${quoteIdent(db)}`;
+export const showRetentionPolicies = (db: string): string => `SHOW RETENTION POLICIES ON ${quoteIdent(db)}`;
 
 /** Field keys with their types for every measurement that holds data in one retention policy. */
 export const showFieldKeys = (db: string, rp: string): string =>
@@ -48,7 +47,8 @@ export interface RetentionPolicySpec {
 export function createRetentionPolicy(db: string, rp: RetentionPolicySpec): string {
   const duration = parseDuration(rp.duration);
   const shard = parseDuration(rp.shardGroupDuration);
-  if (duration === undefined) throw new RangeError(`retention policy ${rp.name} has an unreadable duration ${rp.duration}`);
+  if (duration === undefined)
+    throw new RangeError(`retention policy ${rp.name} has an unreadable duration ${rp.duration}`);
   const durationText = duration === 0n ? "INF" : influxqlDuration(duration);
   const shardText = shard !== undefined && shard > 0n ? ` SHARD DURATION ${influxqlDuration(shard)}` : "";
   return (
@@ -58,13 +58,7 @@ export function createRetentionPolicy(db: string, rp: RetentionPolicySpec): stri
 }
 
 /** Oldest (asc) or newest (desc) point of a measurement, optionally at or after a time. */
-export function edgePoint(
-  db: string,
-  rp: string,
-  measurement: string,
-  order: "asc" | "desc",
-  fromNs?: bigint,
-): string {
+export function edgePoint(db: string, rp: string, measurement: string, order: "asc" | "desc", fromNs?: bigint): string {
   const where = fromNs === undefined ? "" : ` WHERE time >= ${fromNs}`;
   const orderBy = order === "desc" ? " ORDER BY time DESC" : "";
   return `SELECT * FROM ${qualified(db, rp, measurement)}${where}${orderBy} LIMIT 1`;
@@ -80,10 +74,7 @@ export function rawWindow(
   endNs: bigint,
 ): string {
   const columns = fields.map((f) => `${quoteIdent(f)}::field`).join(", ");
-  return (
-    `SELECT ${columns} FROM ${qualified(db, rp, measurement)}` +
-    ` WHERE ${timeRange(startNs, endNs)} GROUP BY *`
-  );
+  return `SELECT ${columns} FROM ${qualified(db, rp, measurement)}` + ` WHERE ${timeRange(startNs, endNs)} GROUP BY *`;
 }
 
 /**

@@ -11,14 +11,7 @@ let cachedSeconds = 0;
 
 function secondsOf(prefix: string, m: RegExpExecArray): number {
   if (prefix === cachedPrefix) return cachedSeconds;
-  const ms = Date.UTC(
-    Number(m[1]),
-    Number(m[2]) - 1,
-    Number(m[3]),
-    Number(m[4]),
-    Number(m[5]),
-    Number(m[6]),
-  );
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
   let seconds = ms / 1000;
   const zone = m[8];
   if (zone && zone !== "Z") {
@@ -63,7 +56,7 @@ export function nsToRfc3339(ns: bigint): string {
 const UNIT_NS: Record<string, bigint> = {
   ns: 1n,
   u: 1_000n,
-  "µ": 1_000n,
+  µ: 1_000n,
   ms: 1_000_000n,
   s: 1_000_000_000n,
   m: 60_000_000_000n,

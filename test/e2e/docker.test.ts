@@ -28,7 +28,10 @@ function composeCommand(): string[] {
 
 async function docker(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await exec("docker", args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await exec("docker", args, {
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -51,7 +54,9 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms 
 }
 
 beforeAll(async () => {
-  const build = await docker(["build", "--build-arg", `NODE_IMAGE=${NODE_IMAGE}`, "-t", IMAGE, ROOT], { DOCKER_BUILDKIT: "0" });
+  const build = await docker(["build", "--build-arg", `NODE_IMAGE=${NODE_IMAGE}`, "-t", IMAGE, ROOT], {
+    DOCKER_BUILDKIT: "0",
+  });
   if (build.code !== 0) throw new Error(`docker build failed:\n${build.out.slice(-3000)}`);
   // The compose file names the image influxdb-backup:latest; tagging it saves a rebuild.
   await docker(["tag", IMAGE, "influxdb-backup:latest"]);
@@ -69,7 +74,12 @@ describe("development profile", () => {
     DEV_HEALTH_PORT: "29100",
     INFLUXDB_NETWORK: `${project}_influxdb`,
   };
-  const compose = (...args: string[]) => exec(cmd!, [...pre, "--profile", "development", ...args], { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const compose = (...args: string[]) =>
+    exec(cmd!, [...pre, "--profile", "development", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
 
   afterAll(async () => {
     await compose("down", "-v", "--remove-orphans").catch(() => undefined);
@@ -82,7 +92,9 @@ describe("development profile", () => {
         method: "POST",
         body: new URLSearchParams({ q: "SELECT count(usage_user) FROM cpu GROUP BY *" }),
       });
-      const body = (await res.json()) as { results: { series?: { tags: Record<string, string>; values: number[][] }[] }[] };
+      const body = (await res.json()) as {
+        results: { series?: { tags: Record<string, string>; values: number[][] }[] }[];
+      };
       const s = body.results[0]?.series;
       return s && s.length === 3 ? s : undefined;
     }, "the destination to hold the demo data");
@@ -109,7 +121,10 @@ describe("the image, run one-shot and scheduled", () => {
 
   beforeAll(async () => {
     network = await new Network().start();
-    [source, dest] = await Promise.all([startInflux({}, { network, alias: "src" }), startInflux({}, { network, alias: "dst" })]);
+    [source, dest] = await Promise.all([
+      startInflux({}, { network, alias: "src" }),
+      startInflux({}, { network, alias: "dst" }),
+    ]);
     await source.query("CREATE DATABASE app");
     await source.write("app", [`m,host=a v=1.5,n=2i,s="x" ${START}`, `m,host=b v=2.5 ${START + 1n}`].join("\n"));
   }, 120_000);
@@ -119,11 +134,16 @@ describe("the image, run one-shot and scheduled", () => {
   });
 
   const appEnv = (extra: string[] = []) => [
-    "-e", "SOURCE_URL=http://src:8086",
-    "-e", "SOURCE_DBS=app",
-    "-e", "DEST_URL=http://dst:8086",
-    "-e", "DEST_DBS=app_copy",
-    "-e", "SOURCE_GROUP_BY=raw",
+    "-e",
+    "SOURCE_URL=http://src:8086",
+    "-e",
+    "SOURCE_DBS=app",
+    "-e",
+    "DEST_URL=http://dst:8086",
+    "-e",
+    "DEST_DBS=app_copy",
+    "-e",
+    "SOURCE_GROUP_BY=raw",
     ...extra,
   ];
 
@@ -152,7 +172,11 @@ describe("the image, run one-shot and scheduled", () => {
       BACKUP_SCHEDULE: "",
     };
     const run = (dbs: string) =>
-      exec(cmd!, [...pre, "--profile", "production", "run", "--rm", "-e", `SOURCE_DBS=${dbs}`, "backup-service"], { cwd: ROOT, env, maxBuffer: 1 << 26 }).then(
+      exec(cmd!, [...pre, "--profile", "production", "run", "--rm", "-e", `SOURCE_DBS=${dbs}`, "backup-service"], {
+        cwd: ROOT,
+        env,
+        maxBuffer: 1 << 26,
+      }).then(
         () => 0,
         (err: { code?: number }) => err.code ?? -1,
       );
@@ -173,7 +197,16 @@ describe("the image, run one-shot and scheduled", () => {
 
   it("runs on a seconds-level schedule, picks up new points without a restart, and stops cleanly on docker stop", async () => {
     const name = `ib-sched-${process.pid}`;
-    const started = await docker(["run", "-d", "--name", name, "--network", network.getName(), ...appEnv(["-e", "BACKUP_SCHEDULE=*/2 * * * * *", "-e", "DEST_DBS=app_sched"]), IMAGE]);
+    const started = await docker([
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--network",
+      network.getName(),
+      ...appEnv(["-e", "BACKUP_SCHEDULE=*/2 * * * * *", "-e", "DEST_DBS=app_sched"]),
+      IMAGE,
+    ]);
     expect(started.code).toBe(0);
     try {
       await waitFor(async () => {

@@ -21,10 +21,22 @@ afterAll(async () => {
 });
 
 function envFor(src: string, dst: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { SOURCE_URL: source.url, SOURCE_DBS: src, DEST_URL: dest.url, DEST_DBS: dst, SOURCE_GROUP_BY: "5m", ...extra };
+  return {
+    SOURCE_URL: source.url,
+    SOURCE_DBS: src,
+    DEST_URL: dest.url,
+    DEST_DBS: dst,
+    SOURCE_GROUP_BY: "5m",
+    ...extra,
+  };
 }
 
-async function expectSameAsSource(src: string, dst: string, measurement: string, fields: Record<string, "float" | "integer" | "string" | "boolean">) {
+async function expectSameAsSource(
+  src: string,
+  dst: string,
+  measurement: string,
+  fields: Record<string, "float" | "integer" | "string" | "boolean">,
+) {
   const expected = await expectedAggregate(source, src, "autogen", measurement, fields, "5m");
   const actual = await actualPoints(dest, dst, "autogen", measurement);
   expect(expected.size).toBeGreaterThan(0);
@@ -36,7 +48,10 @@ describe("aggregated backup", () => {
     const src = freshName("agg");
     const dst = freshName("agg_b");
     await source.query(`CREATE DATABASE ${src}`);
-    await writeAll((l) => source.write(src, l), [...cpuLines({ end: START + 2n * DAY }), ...eventLines(START, START + 2n * DAY)]);
+    await writeAll(
+      (l) => source.write(src, l),
+      [...cpuLines({ end: START + 2n * DAY }), ...eventLines(START, START + 2n * DAY)],
+    );
 
     const { summary, log } = await backup(envFor(src, dst, { DAYS_OF_PAGINATION: "0.3" }));
 
@@ -96,7 +111,10 @@ describe("aggregated backup", () => {
     const dst = freshName("inf_b");
     await source.query(`CREATE DATABASE ${src}`);
     // Two huge values in one bucket: their mean overflows to +Inf on the server.
-    await source.write(src, [`big v=1.7e308 ${START}`, `big v=1.7e308 ${START + 1n}`, `big v=2 ${START + 10n * MINUTE}`].join("\n"));
+    await source.write(
+      src,
+      [`big v=1.7e308 ${START}`, `big v=1.7e308 ${START + 1n}`, `big v=2 ${START + 10n * MINUTE}`].join("\n"),
+    );
     const { summary, log } = await backup(envFor(src, dst));
     expect(summary.ok).toBe(true);
     expect(summary.nonFiniteDropped).toBe(1);
@@ -115,7 +133,10 @@ describe("aggregated backup", () => {
     expect((await backup(envFor(src, dstInc, { DAYS_OF_PAGINATION: "0.5" }))).summary.ok).toBe(true);
 
     // New data lands in the bucket that was still filling, and after it.
-    await source.write(src, [`cpu,host=h1,region=eu usage=99.5,count=5i ${cut + 1n}`, `cpu,host=h9,region=eu usage=1 ${cut + 2n}`].join("\n"));
+    await source.write(
+      src,
+      [`cpu,host=h1,region=eu usage=99.5,count=5i ${cut + 1n}`, `cpu,host=h9,region=eu usage=1 ${cut + 2n}`].join("\n"),
+    );
     await writeAll((l) => source.write(src, l), cpuLines({ start: cut + 3n * MINUTE, end: cut + DAY / 2n, seed: 8 }));
     expect((await backup(envFor(src, dstInc, { DAYS_OF_PAGINATION: "0.5" }))).summary.ok).toBe(true);
     expect((await backup(envFor(src, dstOnce, { DAYS_OF_PAGINATION: "0.5" }))).summary.ok).toBe(true);
@@ -175,11 +196,19 @@ describe("aggregated backup", () => {
     const a = freshName("star");
     await source.query(`CREATE DATABASE ${a}`);
     await source.write(a, `m v=1 ${START}`);
-    const { summary } = await backup({ SOURCE_URL: source.url, SOURCE_DBS: "*", DEST_URL: dest.url, SOURCE_GROUP_BY: "5m", MEASUREMENTS: "m" });
+    const { summary } = await backup({
+      SOURCE_URL: source.url,
+      SOURCE_DBS: "*",
+      DEST_URL: dest.url,
+      SOURCE_GROUP_BY: "5m",
+      MEASUREMENTS: "m",
+    });
     expect(summary.ok).toBe(true);
     const dbs = (await dest.query(`SHOW DATABASES`)).results[0]!.series![0]!.values!.flat();
     expect(dbs).toContain(a);
-    expect((await dest.query(`SELECT * FROM m`, a)).results[0]!.series![0]!.values).toEqual([["2024-01-01T00:00:00Z", 1]]);
+    expect((await dest.query(`SELECT * FROM m`, a)).results[0]!.series![0]!.values).toEqual([
+      ["2024-01-01T00:00:00Z", 1],
+    ]);
   });
 
   it("reports a source database that does not exist, and still backs up the others", async () => {

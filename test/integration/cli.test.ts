@@ -47,9 +47,16 @@ afterAll(async () => {
 
 describe("node dist/main.js", () => {
   it("exits 2 and names every invalid variable before touching any server", async () => {
-    const r = await run({ SOURCE_URL: "http://127.0.0.1:1", SOURCE_DBS: "a,b", DEST_DBS: "c", SOURCE_GROUP_BY: "often", DAYS_OF_PAGINATION: "0" });
+    const r = await run({
+      SOURCE_URL: "http://127.0.0.1:1",
+      SOURCE_DBS: "a,b",
+      DEST_DBS: "c",
+      SOURCE_GROUP_BY: "often",
+      DAYS_OF_PAGINATION: "0",
+    });
     expect(r.code).toBe(2);
-    for (const name of ["DEST_URL", "SOURCE_DBS has 2", "SOURCE_GROUP_BY", "DAYS_OF_PAGINATION"]) expect(r.stderr).toContain(name);
+    for (const name of ["DEST_URL", "SOURCE_DBS has 2", "SOURCE_GROUP_BY", "DAYS_OF_PAGINATION"])
+      expect(r.stderr).toContain(name);
     expect(r.stdout).toBe("");
   });
 

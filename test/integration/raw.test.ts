@@ -19,7 +19,14 @@ afterAll(async () => {
 });
 
 function envFor(src: string, dst: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { SOURCE_URL: source.url, SOURCE_DBS: src, DEST_URL: dest.url, DEST_DBS: dst, SOURCE_GROUP_BY: "raw", ...extra };
+  return {
+    SOURCE_URL: source.url,
+    SOURCE_DBS: src,
+    DEST_URL: dest.url,
+    DEST_DBS: dst,
+    SOURCE_GROUP_BY: "raw",
+    ...extra,
+  };
 }
 
 async function expectIdentical(src: string, dst: string, from = "/.*/") {
@@ -47,7 +54,12 @@ describe("raw backup", () => {
     expect(summary.ok).toBe(true);
     await expectIdentical(src, dst);
     // 5 and 5.0 look alike in JSON: the type comes from the schema, so f stays float.
-    expect(await fieldTypes(dest, dst, `"exact"`)).toEqual({ "exact.b": "boolean", "exact.f": "float", "exact.i": "integer", "exact.s": "string" });
+    expect(await fieldTypes(dest, dst, `"exact"`)).toEqual({
+      "exact.b": "boolean",
+      "exact.f": "float",
+      "exact.i": "integer",
+      "exact.s": "string",
+    });
   });
 
   it("round-trips hostile names and values: spaces, commas, quotes, equals signs, unicode, newlines in strings", async () => {
@@ -83,7 +95,10 @@ describe("raw backup", () => {
     const dst = freshName("big_b");
     await source.query(`CREATE DATABASE ${src}`);
     // 3 series × ~12,000 points: more than one 10,000-row chunk per window.
-    await writeAll((l) => source.write(src, l), cpuLines({ end: START + 3n * DAY, stepNs: 21n * 1_000_000_000n, seed: 3 }));
+    await writeAll(
+      (l) => source.write(src, l),
+      cpuLines({ end: START + 3n * DAY, stepNs: 21n * 1_000_000_000n, seed: 3 }),
+    );
     const { summary, log } = await backup(envFor(src, dst, { DAYS_OF_PAGINATION: "1.5" }));
     expect(summary.ok).toBe(true);
     expect(summary.pointsRead).toBeGreaterThan(30000);
@@ -110,7 +125,9 @@ describe("raw backup", () => {
     expect(second.summary.pointsWritten).toBe(3); // the point at t (re-written), b at t, and t+1
     expect((await backup(envFor(src, once))).summary.ok).toBe(true);
     await expectIdentical(src, dst);
-    expect(await dest.queryText(`SELECT * FROM /.*/ GROUP BY *`, once)).toBe(await dest.queryText(`SELECT * FROM /.*/ GROUP BY *`, dst));
+    expect(await dest.queryText(`SELECT * FROM /.*/ GROUP BY *`, once)).toBe(
+      await dest.queryText(`SELECT * FROM /.*/ GROUP BY *`, dst),
+    );
     // Nothing new: only the newest instant is read again.
     const third = await backup(envFor(src, dst));
     expect(third.summary.pointsWritten).toBe(1);
@@ -120,11 +137,18 @@ describe("raw backup", () => {
   it("after a stop in the middle of a first backup, the next run (with or without state) completes it exactly", async () => {
     const src = freshName("stop");
     await source.query(`CREATE DATABASE ${src}`);
-    await writeAll((l) => source.write(src, l), cpuLines({ end: START + 4n * DAY, stepNs: 60n * 1_000_000_000n, seed: 11 }));
+    await writeAll(
+      (l) => source.write(src, l),
+      cpuLines({ end: START + 4n * DAY, stepNs: 60n * 1_000_000_000n, seed: 11 }),
+    );
     for (const stateDir of [undefined, "none"]) {
       const dst = freshName("stop_b");
       const controller = new AbortController();
-      const env = envFor(src, dst, { DAYS_OF_PAGINATION: "0.5", WRITE_BATCH_SIZE: "500", ...(stateDir ? { STATE_DIR: stateDir } : {}) });
+      const env = envFor(src, dst, {
+        DAYS_OF_PAGINATION: "0.5",
+        WRITE_BATCH_SIZE: "500",
+        ...(stateDir ? { STATE_DIR: stateDir } : {}),
+      });
       const stopped = await backup(env, {
         signal: controller.signal,
         onLog: (text) => {
@@ -152,7 +176,9 @@ describe("raw backup", () => {
     // other, so h1 is complete there while h2 and h3 are missing.
     const lastWindowStart = (START / DAY + 1n) * DAY;
     await dest.query(`DELETE FROM cpu WHERE host != 'h1' AND time >= ${lastWindowStart}`, dst);
-    expect(await dest.queryText(`SELECT count(*) FROM cpu`, dst)).not.toBe(await source.queryText(`SELECT count(*) FROM cpu`, src));
+    expect(await dest.queryText(`SELECT count(*) FROM cpu`, dst)).not.toBe(
+      await source.queryText(`SELECT count(*) FROM cpu`, src),
+    );
     expect((await backup(env)).summary.ok).toBe(true);
     await expectIdentical(src, dst, "cpu");
   });

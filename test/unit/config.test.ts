@@ -65,7 +65,16 @@ describe("parseConfig", () => {
       BACKUP_SCHEDULE: "every day",
     });
     const text = problems.join("\n");
-    for (const name of ["SOURCE_URL", "DEST_URL", "SOURCE_DBS", "SOURCE_GROUP_BY", "TIMEOUT_CLIENT", "DAYS_OF_PAGINATION", "LOG_LEVEL", "BACKUP_SCHEDULE"]) {
+    for (const name of [
+      "SOURCE_URL",
+      "DEST_URL",
+      "SOURCE_DBS",
+      "SOURCE_GROUP_BY",
+      "TIMEOUT_CLIENT",
+      "DAYS_OF_PAGINATION",
+      "LOG_LEVEL",
+      "BACKUP_SCHEDULE",
+    ]) {
       expect(text).toContain(name);
     }
     expect(problems.length).toBeGreaterThanOrEqual(8);
@@ -106,6 +115,10 @@ describe("parseConfig", () => {
   });
 
   it("reads MEASUREMENTS with backslash escapes", () => {
-    expect(parseConfig({ ...base, MEASUREMENTS: "cpu, mem ,cpu\\,total" }).measurements).toEqual(["cpu", "mem", "cpu,total"]);
+    expect(parseConfig({ ...base, MEASUREMENTS: "cpu, mem ,cpu\\,total" }).measurements).toEqual([
+      "cpu",
+      "mem",
+      "cpu,total",
+    ]);
   });
 });

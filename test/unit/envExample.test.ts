@@ -28,7 +28,9 @@ describe(".env-example and README agree with the config schema", () => {
     const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
     for (const name of VARIABLES) expect(readme).toMatch(new RegExp(`\\| \`${name}\` \\|`));
     for (const [name, value] of Object.entries(DEFAULTS)) {
-      expect(readme).toMatch(new RegExp(`\\| \`${name}\` \\|[^\\n]*\`${value.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\``));
+      expect(readme).toMatch(
+        new RegExp(`\\| \`${name}\` \\|[^\\n]*\`${value.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\``),
+      );
     }
   });
 });

@@ -38,10 +38,15 @@ describe("InfluxQL building", () => {
 
   it("creates retention policies like the source's", () => {
     expect(
-      createRetentionPolicy("db", { name: "one year", duration: "8760h0m0s", shardGroupDuration: "168h0m0s", isDefault: true }),
+      createRetentionPolicy("db", {
+        name: "one year",
+        duration: "8760h0m0s",
+        shardGroupDuration: "168h0m0s",
+        isDefault: true,
+      }),
     ).toBe('CREATE RETENTION POLICY "one year" ON "db" DURATION 365d REPLICATION 1 SHARD DURATION 1w DEFAULT');
-    expect(createRetentionPolicy("db", { name: "forever", duration: "0s", shardGroupDuration: "24h0m0s", isDefault: false })).toBe(
-      'CREATE RETENTION POLICY "forever" ON "db" DURATION INF REPLICATION 1 SHARD DURATION 1d',
-    );
+    expect(
+      createRetentionPolicy("db", { name: "forever", duration: "0s", shardGroupDuration: "24h0m0s", isDefault: false }),
+    ).toBe('CREATE RETENTION POLICY "forever" ON "db" DURATION INF REPLICATION 1 SHARD DURATION 1d');
   });
 });

@@ -1,4 +1,12 @@
-import { alignDown, alignUp, countWindows, cursorAfter, planWindows, resumeStart, windowLength } from "../../src/backup/plan";
+import {
+  alignDown,
+  alignUp,
+  countWindows,
+  cursorAfter,
+  planWindows,
+  resumeStart,
+  windowLength,
+} from "../../src/backup/plan";
 
 const M5 = 300n;
 const DAY = 86_400n;

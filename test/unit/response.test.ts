@@ -31,7 +31,9 @@ describe("MessagePack answers", () => {
 
   it("surfaces errors at the top level and inside results", () => {
     expect(() => checkChunk({ error: "bad" })).toThrow(InfluxError);
-    expect(() => checkChunk({ results: [{ statement_id: 0, error: "database not found: x" }] })).toThrow(/database not found/);
+    expect(() => checkChunk({ results: [{ statement_id: 0, error: "database not found: x" }] })).toThrow(
+      /database not found/,
+    );
     expect(() => checkChunk("<html>")).toThrow(/not an InfluxDB result/);
   });
 
@@ -41,7 +43,9 @@ describe("MessagePack answers", () => {
   });
 
   it("decodes a stream of several chunks", async () => {
-    const a = encode({ results: [{ statement_id: 0, series: [{ name: "m", columns: ["time"], values: [] }], partial: true }] });
+    const a = encode({
+      results: [{ statement_id: 0, series: [{ name: "m", columns: ["time"], values: [] }], partial: true }],
+    });
     const b = encode({ results: [{ statement_id: 0 }] });
     const both = new Uint8Array([...a, ...b]);
     const out: unknown[] = [];

@@ -5,7 +5,18 @@ import { createLogger } from "../../src/logger";
 import { Scheduler } from "../../src/scheduler";
 
 function summary(ok = true, aborted = false): RunSummary {
-  return { ok, aborted, databases: 1, measurements: 1, pointsRead: 0, pointsWritten: 0, nonFiniteDropped: 0, failures: [], durationMs: 0, perDatabase: {} };
+  return {
+    ok,
+    aborted,
+    databases: 1,
+    measurements: 1,
+    pointsRead: 0,
+    pointsWritten: 0,
+    nonFiniteDropped: 0,
+    failures: [],
+    durationMs: 0,
+    perDatabase: {},
+  };
 }
 
 function capture() {
@@ -33,7 +44,12 @@ describe("Scheduler", () => {
   it("runs once at start, then on every cron tick, and logs the next run with a countdown", async () => {
     const { logger, lines } = capture();
     let runs = 0;
-    scheduler = new Scheduler({ schedule: "* * * * * *", timezone: "UTC", logger, run: async () => (runs++, summary()) });
+    scheduler = new Scheduler({
+      schedule: "* * * * * *",
+      timezone: "UTC",
+      logger,
+      run: async () => (runs++, summary()),
+    });
     await scheduler.start();
     expect(runs).toBe(1); // the immediate run
     await waitFor(() => runs >= 3, "two cron runs");
@@ -73,7 +89,10 @@ describe("Scheduler", () => {
     });
     await scheduler.start();
     await waitFor(() => runs === 2, "the second (blocking) run");
-    await waitFor(() => lines.some((l) => /WARNING .*skipping the run scheduled for .* still running/.test(l)), "a skip warning");
+    await waitFor(
+      () => lines.some((l) => /WARNING .*skipping the run scheduled for .* still running/.test(l)),
+      "a skip warning",
+    );
     release();
     await waitFor(() => runs >= 3, "a run after the blocked one");
     expect(maxActive).toBe(1);

@@ -28,14 +28,26 @@ describe("seriesToLines", () => {
 
   it("leaves out nulls and writes a row that has only non-numeric fields", () => {
     const stats = emptyStats();
-    const lines = seriesToLines({ name: "m", columns: ["time", "v", "s"], values: [["1", null, "x"]] }, "m", types, stats);
+    const lines = seriesToLines(
+      { name: "m", columns: ["time", "v", "s"], values: [["1", null, "x"]] },
+      "m",
+      types,
+      stats,
+    );
     expect(lines).toEqual(['m s="x" 1']);
   });
 
   it("drops NaN and Infinity, counts them, and skips rows left empty", () => {
     const stats = emptyStats();
     const lines = seriesToLines(
-      { name: "m", columns: ["time", "v", "n"], values: [["1", NaN, 2], ["2", Infinity, null]] },
+      {
+        name: "m",
+        columns: ["time", "v", "n"],
+        values: [
+          ["1", NaN, 2],
+          ["2", Infinity, null],
+        ],
+      },
       "m",
       types,
       stats,
@@ -50,13 +62,23 @@ describe("seriesToLines", () => {
   });
 
   it("writes under the destination's measurement name", () => {
-    const lines = seriesToLines({ name: "old", columns: ["time", "v"], values: [["0", 1.5]] }, "new name", types, emptyStats());
+    const lines = seriesToLines(
+      { name: "old", columns: ["time", "v"], values: [["0", 1.5]] },
+      "new name",
+      types,
+      emptyStats(),
+    );
     expect(lines).toEqual(["new\\ name v=1.5 0"]);
   });
 
   it("counts rows of series whose names cannot be written", () => {
     const stats = emptyStats();
-    const lines = seriesToLines({ name: "m", tags: { t: "a\nb" }, columns: ["time", "v"], values: [["0", 1]] }, "m", types, stats);
+    const lines = seriesToLines(
+      { name: "m", tags: { t: "a\nb" }, columns: ["time", "v"], values: [["0", 1]] },
+      "m",
+      types,
+      stats,
+    );
     expect(lines).toEqual([]);
     expect(stats.unrepresentable).toBe(1);
   });

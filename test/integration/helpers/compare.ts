@@ -50,7 +50,11 @@ export async function expectedAggregate(
     `SELECT ${cols} FROM ${q(db)}.${q(rp)}.${q(measurement)} WHERE time >= '2000-01-01T00:00:00Z' AND time < '2100-01-01T00:00:00Z' GROUP BY time(${bucket}), * fill(none)`,
     db,
   );
-  const ints = new Set(Object.entries(fields).filter(([, t]) => t === "integer").map(([f]) => f));
+  const ints = new Set(
+    Object.entries(fields)
+      .filter(([, t]) => t === "integer")
+      .map(([f]) => f),
+  );
   return pointsOf(answer, ints);
 }
 
@@ -65,7 +69,8 @@ export function diffPoints(expected: PointMap, actual: PointMap): string[] {
   for (const [k, v] of expected) {
     const a = actual.get(k);
     if (!a) diffs.push(`missing ${k} ${JSON.stringify(v)}`);
-    else if (JSON.stringify(sorted(a)) !== JSON.stringify(sorted(v))) diffs.push(`differs ${k}: expected ${JSON.stringify(v)} got ${JSON.stringify(a)}`);
+    else if (JSON.stringify(sorted(a)) !== JSON.stringify(sorted(v)))
+      diffs.push(`differs ${k}: expected ${JSON.stringify(v)} got ${JSON.stringify(a)}`);
   }
   for (const k of actual.keys()) if (!expected.has(k)) diffs.push(`unexpected ${k}`);
   return diffs.slice(0, 20);

@@ -44,7 +44,9 @@ export function cpuLines(o: CpuOptions): string[] {
       } else {
         const usage = (random() * 100).toFixed(3);
         const count = Math.floor(random() * 1000) - 200;
-        lines.push(`cpu,host=${host},region=${region} usage=${usage},count=${count}i,state="s${count % 7}",up=${count % 2 === 0} ${time}`);
+        lines.push(
+          `cpu,host=${host},region=${region} usage=${usage},count=${count}i,state="s${count % 7}",up=${count % 2 === 0} ${time}`,
+        );
       }
     }
   }

@@ -38,7 +38,12 @@ export async function startInflux(
   let image = new GenericContainer(INFLUXDB_IMAGE);
   if (options.network) image = image.withNetwork(options.network).withNetworkAliases(options.alias ?? "influxdb");
   const container = await image
-    .withEnvironment({ INFLUXDB_REPORTING_DISABLED: "true", INFLUXDB_HTTP_LOG_ENABLED: "false", INFLUXDB_DATA_QUERY_LOG_ENABLED: "false", ...env })
+    .withEnvironment({
+      INFLUXDB_REPORTING_DISABLED: "true",
+      INFLUXDB_HTTP_LOG_ENABLED: "false",
+      INFLUXDB_DATA_QUERY_LOG_ENABLED: "false",
+      ...env,
+    })
     .withExposedPorts(8086)
     .withWaitStrategy(Wait.forHttp("/ping", 8086).forStatusCode(204))
     .withStartupTimeout(60_000)
