@@ -4,32 +4,20 @@
  */
 import { actualPoints, diffPoints, expectedAggregate } from "./helpers/compare";
 import { DAY, MINUTE, START, cpuLines, eventLines, writeAll } from "./helpers/dataset";
-import { fieldTypes, freshName, startInflux, type InfluxServer } from "./helpers/influxServer";
+import { fieldTypes, freshName, type InfluxServer } from "./helpers/influxServer";
+import { useServerPair } from "./helpers/serverPair";
 import { backup } from "./helpers/runBackup";
 
 const CPU_FIELDS = { usage: "float", count: "integer", state: "string", up: "boolean" } as const;
 const EVENT_FIELDS = { message: "string", ok: "boolean" } as const;
 
+const servers = useServerPair("5m");
+const envFor = servers.envFor;
 let source: InfluxServer;
 let dest: InfluxServer;
-
-beforeAll(async () => {
-  [source, dest] = await Promise.all([startInflux(), startInflux()]);
+beforeAll(() => {
+  ({ source, dest } = servers);
 });
-afterAll(async () => {
-  await Promise.all([source?.stop(), dest?.stop()]);
-});
-
-function envFor(src: string, dst: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    SOURCE_URL: source.url,
-    SOURCE_DBS: src,
-    DEST_URL: dest.url,
-    DEST_DBS: dst,
-    SOURCE_GROUP_BY: "5m",
-    ...extra,
-  };
-}
 
 async function expectSameAsSource(
   src: string,

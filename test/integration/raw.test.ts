@@ -5,29 +5,17 @@
 import { InfluxError } from "../../src/errors";
 import { InfluxClient } from "../../src/influx/client";
 import { DAY, MINUTE, START, cpuLines, writeAll } from "./helpers/dataset";
-import { fieldTypes, freshName, startInflux, type InfluxServer } from "./helpers/influxServer";
+import { fieldTypes, freshName, type InfluxServer } from "./helpers/influxServer";
+import { useServerPair } from "./helpers/serverPair";
 import { backup } from "./helpers/runBackup";
 
+const servers = useServerPair("raw");
+const envFor = servers.envFor;
 let source: InfluxServer;
 let dest: InfluxServer;
-
-beforeAll(async () => {
-  [source, dest] = await Promise.all([startInflux(), startInflux()]);
+beforeAll(() => {
+  ({ source, dest } = servers);
 });
-afterAll(async () => {
-  await Promise.all([source?.stop(), dest?.stop()]);
-});
-
-function envFor(src: string, dst: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    SOURCE_URL: source.url,
-    SOURCE_DBS: src,
-    DEST_URL: dest.url,
-    DEST_DBS: dst,
-    SOURCE_GROUP_BY: "raw",
-    ...extra,
-  };
-}
 
 async function expectIdentical(src: string, dst: string, from = "/.*/") {
   const q = `SELECT * FROM ${from} GROUP BY *`;
