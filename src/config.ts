@@ -3,11 +3,12 @@
  * collected and reported together, each naming its variable; secrets never leave this
  * object except as an Authorization header.
  */
+import fs from "node:fs";
 import { validate as validateCron } from "node-cron";
 import { IANAZone } from "luxon";
 import { z } from "zod";
 import { ConfigError } from "./errors";
-import { influxqlDuration, parseDuration } from "./influx/time";
+import { formatDuration, influxqlDuration, parseDuration } from "./influx/time";
 import { parseList } from "./listSyntax";
 
 export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
@@ -17,6 +18,10 @@ export interface ServerConfig {
   url: URL;
   username?: string;
   password?: string;
+  /** Extra trusted CA certificates (PEM) for https. */
+  ca?: string;
+  /** Verify the server's TLS certificate (default true). */
+  tlsVerify: boolean;
 }
 
 export interface DatabasePair {
@@ -47,6 +52,11 @@ export interface Config {
   healthPort: number;
   /** Folder for resume cursors; undefined: none kept. */
   stateDir?: string;
+  /** Retries of a failed request or window after the first attempt. */
+  maxRetries: number;
+  retryBaseDelayMs: number;
+  /** Trailing time re-copied on every run, for series that lag behind. */
+  lookbackNs: bigint;
   influxdbNetwork: string;
   writeBatchSize: number;
 }
@@ -65,6 +75,8 @@ export const DEFAULTS = {
   BACKUP_TIMEZONE: "UTC",
   HEALTH_PORT: "9100",
   STATE_DIR: "/var/lib/influxdb-backup",
+  MAX_RETRIES: "5",
+  RETRY_BASE_DELAY: "1s",
 } as const;
 
 /** Every variable the program reads. */
@@ -73,15 +85,24 @@ export const VARIABLES = [
   "SOURCE_DBS",
   "SOURCE_USER",
   "SOURCE_PASSWORD",
+  "SOURCE_PASSWORD_FILE",
+  "SOURCE_CA_FILE",
+  "SOURCE_TLS_VERIFY",
   "SOURCE_GROUP_BY",
   "DEST_URL",
   "DEST_DBS",
   "DEST_USER",
   "DEST_PASSWORD",
+  "DEST_PASSWORD_FILE",
+  "DEST_CA_FILE",
+  "DEST_TLS_VERIFY",
   "MEASUREMENTS",
   "TIMEOUT_CLIENT",
   "DAYS_OF_PAGINATION",
   "WRITE_BATCH_SIZE",
+  "MAX_RETRIES",
+  "RETRY_BASE_DELAY",
+  "LOOKBACK",
   "LOG_FILE",
   "LOG_LEVEL",
   "BACKUP_SCHEDULE",
@@ -214,6 +235,25 @@ export function parseConfig(env: Env): Config {
     "expected a port number from 1 to 65535, or 0 to disable /healthz and /metrics",
   );
   const stateDir = get("STATE_DIR") ?? DEFAULTS.STATE_DIR;
+  const maxRetries = check(
+    "MAX_RETRIES",
+    z.coerce.number().int().min(0).max(100),
+    get("MAX_RETRIES") ?? DEFAULTS.MAX_RETRIES,
+    "expected a whole number of retries from 0 to 100",
+  );
+  const retryDelayRaw = get("RETRY_BASE_DELAY") ?? DEFAULTS.RETRY_BASE_DELAY;
+  const retryDelayNs = parseDuration(retryDelayRaw);
+  if (retryDelayNs === undefined) {
+    problems.push(`RETRY_BASE_DELAY=${JSON.stringify(retryDelayRaw)}: expected a duration such as 500ms, 1s or 2s`);
+  }
+  const lookbackRaw = get("LOOKBACK");
+  let lookbackNs = aggregation.mode === "aggregate" ? aggregation.bucketNs : 0n;
+  if (lookbackRaw !== undefined) {
+    const ns = lookbackRaw === "0" ? 0n : parseDuration(lookbackRaw);
+    if (ns === undefined)
+      problems.push(`LOOKBACK=${JSON.stringify(lookbackRaw)}: expected a duration such as 0, 5m, 1h or 2d`);
+    else lookbackNs = ns;
+  }
 
   if (problems.length > 0 || !source || !destination) throw new ConfigError(problems);
   return {
@@ -230,6 +270,9 @@ export function parseConfig(env: Env): Config {
     timezone,
     healthPort: healthPort as number,
     stateDir: stateDir === "none" ? undefined : stateDir,
+    maxRetries: maxRetries as number,
+    retryBaseDelayMs: Number((retryDelayNs ?? 0n) / 1_000_000n),
+    lookbackNs,
     influxdbNetwork: get("INFLUXDB_NETWORK") ?? DEFAULTS.INFLUXDB_NETWORK,
     writeBatchSize: batch as number,
   };
@@ -272,11 +315,44 @@ function parseServer(
   url.username = "";
   url.password = "";
   const username = get(`${prefix}_USER`) ?? urlUser;
-  const password = get(`${prefix}_PASSWORD`) ?? urlPassword;
+  let password = get(`${prefix}_PASSWORD`) ?? urlPassword;
+  const passwordFile = get(`${prefix}_PASSWORD_FILE`);
+  if (passwordFile !== undefined) {
+    if (get(`${prefix}_PASSWORD`) !== undefined) {
+      problems.push(`${prefix}_PASSWORD and ${prefix}_PASSWORD_FILE are both set: use one`);
+    }
+    password = readSecretFile(`${prefix}_PASSWORD_FILE`, passwordFile, problems);
+  }
   if (password !== undefined && username === undefined) {
     problems.push(`${prefix}_PASSWORD is set but ${prefix}_USER is not: InfluxDB needs both`);
   }
-  return { url, username, password };
+  const caFile = get(`${prefix}_CA_FILE`);
+  const ca = caFile === undefined ? undefined : readCaFile(`${prefix}_CA_FILE`, caFile, problems);
+  const verifyRaw = (get(`${prefix}_TLS_VERIFY`) ?? "true").toLowerCase();
+  if (!["true", "false", "1", "0", "yes", "no"].includes(verifyRaw)) {
+    problems.push(`${prefix}_TLS_VERIFY=${JSON.stringify(verifyRaw)}: expected true or false`);
+  }
+  const tlsVerify = !["false", "0", "no"].includes(verifyRaw);
+  return { url, username, password, ca, tlsVerify };
+}
+
+/** Docker secrets and the like: the file's content, without the trailing line break. */
+function readSecretFile(name: string, file: string, problems: string[]): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch (err) {
+    problems.push(`${name}=${JSON.stringify(file)}: cannot read it (${(err as NodeJS.ErrnoException).code ?? err})`);
+    return undefined;
+  }
+}
+
+function readCaFile(name: string, file: string, problems: string[]): string | undefined {
+  const text = readSecretFile(name, file, problems);
+  if (text !== undefined && !text.includes("-----BEGIN CERTIFICATE-----")) {
+    problems.push(`${name}=${JSON.stringify(file)}: expected PEM certificates (-----BEGIN CERTIFICATE-----)`);
+    return undefined;
+  }
+  return text;
 }
 
 /** A URL as text with any password replaced, for messages about unparsable values. */
@@ -290,6 +366,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     url: s.url.href,
     user: s.username ?? "(none)",
     password: s.password ? "***" : "(none)",
+    ...(s.ca ? { ca: "custom" } : {}),
+    ...(s.tlsVerify ? {} : { tlsVerify: false }),
   });
   return {
     source: server(config.source),
@@ -308,5 +386,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     schedule: config.schedule ? `${config.schedule} (${config.timezone})` : "(none: run once)",
     healthPort: config.healthPort || "(disabled)",
     stateDir: config.stateDir ?? "(none)",
+    retries: `${config.maxRetries}, from ${config.retryBaseDelayMs}ms`,
+    lookback: formatDuration(config.lookbackNs),
   };
 }

@@ -16,10 +16,13 @@ export class InfluxError extends Error {
   constructor(
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
+  /** From a Retry-After header (429, 503). */
+  readonly retryAfterMs?: number;
 }
 
 /** The server could not be reached or the connection broke. */
@@ -42,4 +45,33 @@ export class TruncatedResultError extends Error {
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+const RETRIABLE_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  // A container being restarted drops out of Docker's DNS for a moment.
+  "ENOTFOUND",
+]);
+
+/**
+ * Whether trying again may succeed: connection failures, timeouts, answers cut short,
+ * HTTP 408, 429 and 5xx. Client errors (400, 401, 403, 404, errors inside a 200 answer)
+ * are not: they need the user to change something.
+ */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof TruncatedResultError) return true;
+  if (err instanceof ConnectionError) return true;
+  if (err instanceof InfluxError) {
+    const s = err.status ?? 0;
+    return s === 408 || s === 429 || s >= 500;
+  }
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" && RETRIABLE_CODES.has(code);
 }

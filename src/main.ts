@@ -10,7 +10,7 @@ import { CursorStore } from "./backup/cursors";
 import { runBackup } from "./backup/engine";
 import { describeConfig, parseConfig, type Config } from "./config";
 import { ConfigError, errorMessage } from "./errors";
-import { InfluxClient } from "./influx/client";
+import { createServers } from "./influx/servers";
 import { createLogger, flushLogger, type Logger } from "./logger";
 import { startHealthServer } from "./observability/health";
 import { BackupMetrics } from "./observability/metrics";
@@ -64,9 +64,8 @@ async function main(): Promise<number> {
   const loaded = cursors.load();
   if (loaded.problem) logger.warning(loaded.problem);
 
-  const timeoutMs = config.timeoutMs;
-  const source = new InfluxClient({ role: "source", ...config.source, timeoutMs });
-  const destination = new InfluxClient({ role: "destination", ...config.destination, timeoutMs });
+  const servers = createServers(config, logger);
+  const { source, destination } = servers;
   const metrics = new BackupMetrics();
   let runs = 0;
   const scheduler = new Scheduler({
@@ -119,8 +118,7 @@ async function main(): Promise<number> {
   }
   await scheduler.stop();
   server?.close();
-  source.close();
-  destination.close();
+  servers.close();
 
   const last = scheduler.lastRun;
   const code = stopped || config.schedule || last?.outcome !== "failure" ? EXIT_OK : EXIT_BACKUP_FAILED;

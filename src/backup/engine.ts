@@ -226,6 +226,18 @@ async function backupMeasurement(
         `${pair.source}.${rp}.${schema.name}: left out ${r.mismatched} value(s) whose type did not match the field's type`,
       );
     }
+    if (r.beyondRetention > 0) {
+      logger.warning(
+        `${pair.source}.${rp}.${schema.name}: the destination dropped ${r.beyondRetention} point(s) older than its retention policy ${rp}`,
+      );
+    }
+    for (const rej of r.rejections) {
+      const what = rej.field ? ` (field "${rej.field}" of measurement "${rej.measurement}")` : "";
+      fail({
+        ...where,
+        message: `the destination refused ${rej.count} point(s)${what} in window ${nsToRfc3339(rej.window.startNs)} .. ${nsToRfc3339(rej.window.endNs)}: ${rej.reason}`,
+      });
+    }
     if (r.unrepresentable > 0) {
       fail({
         ...where,

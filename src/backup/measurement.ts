@@ -6,14 +6,16 @@
  */
 import type { Config } from "../config";
 import type { InfluxClient } from "../influx/client";
-import { aggregateWindow, edgePoint, rawWindow } from "../influx/influxql";
+import { aggregateWindow, rawWindow } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import { cursorKey, type CursorStore } from "./cursors";
-import { cursorAfter, planWindows, resumeStart, windowLength, type Window } from "./plan";
+import { withRetry } from "../retry";
+import { edgeTime, findNewest } from "./edges";
+import { alignDown, cursorAfter, planWindows, resumeStart, windowLength, type Window } from "./plan";
 import { isNumeric, type MeasurementSchema } from "./schema";
-import { emptyStats, seriesToLines, type TransformStats } from "./transform";
-import { BatchWriter } from "./writer";
+import { addStats, emptyStats, seriesToLines, type TransformStats } from "./transform";
+import { BatchWriter, type Rejection } from "./writer";
 
 export interface MeasurementTarget {
   sourceDb: string;
@@ -24,6 +26,10 @@ export interface MeasurementTarget {
 
 export interface MeasurementResult extends TransformStats {
   windows: number;
+  /** Points the destination refused, by reason and window. */
+  rejections: (Rejection & { window: Window })[];
+  /** Points the destination dropped as older than its retention policy. */
+  beyondRetention: number;
   /** First and last instant copied, when anything was. */
   fromNs?: bigint;
   toNs?: bigint;
@@ -40,30 +46,31 @@ export interface CopyContext {
   cursors: CursorStore;
 }
 
-/** Time of the oldest or newest point of a measurement, or undefined when it has none. */
-export async function edgeTime(
-  client: InfluxClient,
-  db: string,
-  rp: string,
-  measurement: string,
-  order: "asc" | "desc",
-  signal?: AbortSignal,
-): Promise<bigint | undefined> {
-  const series = await client.query(edgePoint(db, rp, measurement, order), { db, signal });
-  const time = series[0]?.values?.[0]?.[0];
-  return typeof time === "string" ? BigInt(time) : undefined;
+/** Where to start and end this run, from the cursor, the destination and the source. */
+async function planRange(ctx: CopyContext, target: MeasurementTarget, key: string, bucketNs: bigint, windowNs: bigint) {
+  const { source, destination, signal, config } = ctx;
+  const name = target.schema.name;
+  const src = { client: source, db: target.sourceDb, rp: target.rp, measurement: name, signal };
+  const dst = { client: destination, db: target.destDb, rp: target.rp, measurement: name, signal };
+  const cursor = ctx.cursors.get(key);
+  // Bounded by the cursor when there is one: only recent shards are read.
+  const newest =
+    (cursor !== undefined ? await edgeTime(src, "desc", cursor) : undefined) ?? (await edgeTime(src, "desc"));
+  if (newest === undefined) return undefined;
+  const destNewest =
+    (cursor !== undefined ? await edgeTime(dst, "desc", cursor) : undefined) ??
+    (await findNewest(dst, newest, windowNs));
+  const oldest = destNewest === undefined ? await edgeTime(src, "asc") : undefined;
+  let start = resumeStart({ sourceOldestNs: oldest, destNewestNs: destNewest, cursorNs: cursor, bucketNs, windowNs });
+  if (destNewest !== undefined && config.lookbackNs > 0n) start = alignDown(start - config.lookbackNs, bucketNs);
+  return { start, end: newest + 1n, newest };
 }
 
 export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarget): Promise<MeasurementResult> {
-  const { config, source, destination, signal } = ctx;
+  const { config, source, destination, signal, logger } = ctx;
   const { sourceDb, destDb, rp, schema } = target;
   const name = schema.name;
-  const result: MeasurementResult = { ...emptyStats(), windows: 0 };
-
-  const oldest = await edgeTime(source, sourceDb, rp, name, "asc", signal);
-  if (oldest === undefined) return result;
-  const newest = (await edgeTime(source, sourceDb, rp, name, "desc", signal)) as bigint;
-  const destNewest = await edgeTime(destination, destDb, rp, name, "desc", signal);
+  const result: MeasurementResult = { ...emptyStats(), windows: 0, rejections: [], beyondRetention: 0 };
 
   const bucketNs = config.aggregation.mode === "aggregate" ? config.aggregation.bucketNs : 1n;
   const windowNs = windowLength(config.paginationNs, bucketNs);
@@ -75,40 +82,52 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
     rp,
     measurement: name,
   });
-  const start = resumeStart({
-    sourceOldestNs: oldest,
-    destNewestNs: destNewest,
-    cursorNs: ctx.cursors.get(key),
-    bucketNs,
-    windowNs,
-  });
-  const end = newest + 1n;
-  if (start >= end) return result;
-  result.fromNs = start;
+  const range = await planRange(ctx, target, key, bucketNs, windowNs);
+  if (!range || range.start >= range.end) return result;
+  result.fromNs = range.start;
 
   const writer = new BatchWriter(destination, destDb, rp, config.writeBatchSize, ctx.writeConcurrency);
-  for (const window of planWindows(start, end, bucketNs, windowNs)) {
-    const stats = emptyStats();
+  const policy = { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseDelayMs };
+  for (const window of planWindows(range.start, range.end, bucketNs, windowNs)) {
     const began = Date.now();
-    try {
-      signal?.throwIfAborted();
-      await copyWindow(ctx, target, window, writer, stats);
-      await writer.flush();
-    } catch (err) {
-      await writer.abandon();
-      throw err;
-    }
-    ctx.cursors.set(key, cursorAfter(window, newest, bucketNs));
+    const label = `${sourceDb}.${rp}.${name} window ${nsToRfc3339(window.startNs)} .. ${nsToRfc3339(window.endNs)}`;
+    // The window is the unit of retry: a read or write that fails for good part-way is
+    // repeated whole, which is safe because re-writing a window is idempotent.
+    const stats = await withRetry(
+      async () => {
+        signal?.throwIfAborted();
+        const attempt = emptyStats();
+        try {
+          await copyWindow(ctx, target, window, writer, attempt);
+          await writer.flush();
+        } catch (err) {
+          await writer.abandon();
+          throw err;
+        }
+        return attempt;
+      },
+      {
+        policy,
+        signal,
+        onRetry: ({ attempt, delayMs, error }) =>
+          logger.warning(
+            `${label} failed (${error}); retry ${attempt}/${policy.maxRetries} in ${(delayMs / 1000).toFixed(1)}s`,
+          ),
+      },
+    );
+    for (const r of writer.takeRejections()) result.rejections.push({ ...r, window });
+    ctx.cursors.set(key, cursorAfter(window, range.newest, bucketNs));
     result.windows++;
     result.toNs = window.endNs;
-    for (const k of ["rows", "lines", "nonFinite", "mismatched", "unrepresentable"] as const) result[k] += stats[k];
-    ctx.logger.debug(`window ${nsToRfc3339(window.startNs)} .. ${nsToRfc3339(window.endNs)} copied`, {
+    addStats(result, stats);
+    logger.debug(`window ${nsToRfc3339(window.startNs)} .. ${nsToRfc3339(window.endNs)} copied`, {
       measurement: name,
       read: stats.rows,
       written: stats.lines,
       ms: Date.now() - began,
     });
   }
+  result.beyondRetention = writer.beyondRetention;
   return result;
 }
 

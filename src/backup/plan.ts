@@ -62,19 +62,23 @@ export function countWindows(startNs: bigint, endNs: bigint, bucketNs: bigint, w
  *   in the middle of it; at most one window is copied again.
  */
 export function resumeStart(p: {
-  sourceOldestNs: bigint;
+  /** Needed for a first backup; may be left out when resuming. */
+  sourceOldestNs?: bigint;
   destNewestNs?: bigint;
   cursorNs?: bigint;
   bucketNs: bigint;
   windowNs: bigint;
 }): bigint {
-  const oldest = alignDown(p.sourceOldestNs, p.bucketNs);
-  if (p.destNewestNs === undefined) return oldest;
+  const oldest = p.sourceOldestNs === undefined ? undefined : alignDown(p.sourceOldestNs, p.bucketNs);
+  if (p.destNewestNs === undefined) {
+    if (oldest === undefined) throw new RangeError("a first backup needs the source's oldest point");
+    return oldest;
+  }
   const resume =
     p.cursorNs !== undefined && p.destNewestNs >= p.cursorNs
       ? alignDown(p.cursorNs, p.bucketNs)
       : alignDown(p.destNewestNs, p.windowNs);
-  return resume > oldest ? resume : oldest;
+  return oldest !== undefined && oldest > resume ? oldest : resume;
 }
 
 /** The cursor after a window was written: its end, but never past the bucket still filling. */

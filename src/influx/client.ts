@@ -11,6 +11,7 @@ import http from "node:http";
 import https from "node:https";
 import { decodeMultiStream } from "@msgpack/msgpack";
 import { ConnectionError, InfluxError, TruncatedResultError, errorMessage } from "../errors";
+import { withRetry, type RetryPolicy } from "../retry";
 import { checkChunk, decodeOptions, isPartial, type Series, type StatementResult } from "./response";
 
 export interface ServerOptions {
@@ -22,6 +23,14 @@ export interface ServerOptions {
   password?: string;
   /** Idle time after which a request is abandoned. */
   timeoutMs: number;
+  /** Extra trusted CA certificates (PEM) for https. */
+  ca?: string;
+  /** Verify the server's certificate (default true). */
+  tlsVerify?: boolean;
+  /** Retries of ping, whole small queries and writes; streamed reads are retried by the caller. */
+  retry?: RetryPolicy;
+  /** Told about each retry (to log it). */
+  onRetry?: (message: string) => void;
 }
 
 export interface QueryOptions {
@@ -36,8 +45,15 @@ export class InfluxClient {
   private readonly auth: string | undefined;
 
   constructor(readonly options: ServerOptions) {
-    const Agent = options.url.protocol === "https:" ? https.Agent : http.Agent;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    this.agent =
+      options.url.protocol === "https:"
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 16,
+            ca: options.ca,
+            rejectUnauthorized: options.tlsVerify !== false,
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 16 });
     this.auth =
       options.username !== undefined
         ? `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`).toString("base64")}`
@@ -53,8 +69,26 @@ export class InfluxClient {
     this.agent.destroy();
   }
 
+  /** Runs fn with this server's retry policy, telling onRetry about each retry. */
+  retrying<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const policy = this.options.retry;
+    if (!policy || policy.maxRetries === 0) return fn();
+    return withRetry(fn, {
+      policy,
+      signal,
+      onRetry: ({ attempt, delayMs, error }) =>
+        this.options.onRetry?.(
+          `${what} failed (${error}); retry ${attempt}/${policy.maxRetries} in ${(delayMs / 1000).toFixed(1)}s`,
+        ),
+    });
+  }
+
   /** Checks the server answers; returns its version. */
-  async ping(signal?: AbortSignal): Promise<string> {
+  ping(signal?: AbortSignal): Promise<string> {
+    return this.retrying(`ping ${this.label}`, () => this.pingOnce(signal), signal);
+  }
+
+  private async pingOnce(signal?: AbortSignal): Promise<string> {
     const res = await this.request("GET", "/ping", {}, undefined, signal);
     res.resume();
     if (res.statusCode !== 204 && res.statusCode !== 200) {
@@ -65,10 +99,16 @@ export class InfluxClient {
   }
 
   /** Runs one statement and collects its whole (small) answer: for SHOW and CREATE statements. */
-  async query(statement: string, options: QueryOptions = {}): Promise<Series[]> {
-    const series: Series[] = [];
-    for await (const s of this.stream(statement, options)) series.push(s);
-    return series;
+  query(statement: string, options: QueryOptions = {}): Promise<Series[]> {
+    return this.retrying(
+      `query ${statement.slice(0, 80)} on ${this.label}`,
+      async () => {
+        const series: Series[] = [];
+        for await (const s of this.stream(statement, options)) series.push(s);
+        return series;
+      },
+      options.signal,
+    );
   }
 
   /**
@@ -87,7 +127,7 @@ export class InfluxClient {
     const type = String(res.headers["content-type"] ?? "");
     if (!type.includes("msgpack")) {
       const text = await readText(res);
-      throw this.httpError(res.statusCode ?? 0, type, text, `query: ${statement}`);
+      throw this.httpError(res.statusCode ?? 0, type, text, `query: ${statement}`, res.headers["retry-after"]);
     }
     let partial = true;
     let chunks = 0;
@@ -120,8 +160,13 @@ export class InfluxClient {
     }
   }
 
-  /** Writes line protocol into db/rp. Resolves only when the server acknowledged every point. */
-  async write(db: string, rp: string, lines: string, signal?: AbortSignal): Promise<void> {
+  /** Writes line protocol into db/rp, retrying transient failures (a write is idempotent). */
+  write(db: string, rp: string, lines: string, signal?: AbortSignal): Promise<void> {
+    return this.retrying(`write to ${db}.${rp} on ${this.label}`, () => this.writeOnce(db, rp, lines, signal), signal);
+  }
+
+  /** One write; resolves only when the server acknowledged every point. */
+  async writeOnce(db: string, rp: string, lines: string, signal?: AbortSignal): Promise<void> {
     const res = await this.request("POST", "/write", { db, rp, precision: "ns" }, lines, signal, {
       "Content-Type": "text/plain; charset=utf-8",
     });
@@ -132,20 +177,29 @@ export class InfluxClient {
         String(res.headers["content-type"] ?? ""),
         text,
         `write to ${db}.${rp}`,
+        res.headers["retry-after"],
       );
     }
   }
 
   /** An error naming the server, the HTTP status, the reason and, for 401/403, what to check. */
-  private failure(status: number, reason: string, what: string): InfluxError {
+  private failure(status: number, reason: string, what: string, retryAfterMs?: number): InfluxError {
     const hint =
       status === 401 || status === 403
         ? ` — check the ${this.options.role} user${this.options.username ? ` "${this.options.username}"` : ""} and its password`
         : "";
-    return new InfluxError(`${this.label} answered HTTP ${status} to ${what}: ${reason}${hint}`, status);
+    return new InfluxError(`${this.label} answered HTTP ${status} to ${what}: ${reason}${hint}`, status, {
+      retryAfterMs,
+    });
   }
 
-  private httpError(status: number, contentType: string, text: string, what: string): InfluxError {
+  private httpError(
+    status: number,
+    contentType: string,
+    text: string,
+    what: string,
+    retryAfter?: string | string[],
+  ): InfluxError {
     let reason = text.trim().slice(0, 300);
     if (contentType.includes("json")) {
       try {
@@ -157,7 +211,7 @@ export class InfluxClient {
     } else if (/<html/i.test(text)) {
       reason = `an HTML page (${contentType}), probably from a proxy in front of InfluxDB`;
     }
-    return this.failure(status, reason, what);
+    return this.failure(status, reason, what, parseRetryAfter(retryAfter));
   }
 
   private basePath(): string {
@@ -201,6 +255,15 @@ export class InfluxClient {
       req.end(body);
     });
   }
+}
+
+/** Retry-After in seconds or as an HTTP date, in milliseconds from now. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 async function readText(res: http.IncomingMessage): Promise<string> {

@@ -122,3 +122,60 @@ describe("parseConfig", () => {
     ]);
   });
 });
+
+describe("parseConfig: faults, secrets and TLS", () => {
+  const fs = require("node:fs") as typeof import("node:fs");
+  const os = require("node:os") as typeof import("node:os");
+  const path = require("node:path") as typeof import("node:path");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"));
+
+  it("has retry and lookback defaults that depend on the mode", () => {
+    const c = parseConfig(base);
+    expect([c.maxRetries, c.retryBaseDelayMs, c.lookbackNs]).toEqual([5, 1000, 300_000_000_000n]);
+    expect(parseConfig({ ...base, SOURCE_GROUP_BY: "raw" }).lookbackNs).toBe(0n);
+    expect(parseConfig({ ...base, LOOKBACK: "2h", RETRY_BASE_DELAY: "250ms" })).toMatchObject({
+      lookbackNs: 7_200_000_000_000n,
+      retryBaseDelayMs: 250,
+    });
+  });
+
+  it("reads passwords from files, without the trailing line break", () => {
+    const file = path.join(dir, "pw");
+    fs.writeFileSync(file, "from-file\n");
+    const c = parseConfig({ ...base, SOURCE_USER: "u", SOURCE_PASSWORD_FILE: file });
+    expect(c.source.password).toBe("from-file");
+    expect(JSON.stringify(describeConfig(c))).not.toContain("from-file");
+  });
+
+  it("names unreadable secret and CA files, and conflicting settings", () => {
+    const text = problemsOf({
+      ...base,
+      SOURCE_USER: "u",
+      SOURCE_PASSWORD: "p",
+      SOURCE_PASSWORD_FILE: "/nonexistent/pw",
+      DEST_CA_FILE: "/nonexistent/ca.pem",
+      DEST_TLS_VERIFY: "maybe",
+      MAX_RETRIES: "-1",
+      LOOKBACK: "soon",
+    }).join("\n");
+    for (const name of [
+      "SOURCE_PASSWORD and SOURCE_PASSWORD_FILE",
+      "SOURCE_PASSWORD_FILE=",
+      "DEST_CA_FILE=",
+      "DEST_TLS_VERIFY",
+      "MAX_RETRIES",
+      "LOOKBACK",
+    ]) {
+      expect(text).toContain(name);
+    }
+  });
+
+  it("accepts a PEM CA file and TLS verification switched off", () => {
+    const file = path.join(dir, "ca.pem");
+    fs.writeFileSync(file, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    const c = parseConfig({ ...base, SOURCE_URL: "https://s:8086", SOURCE_CA_FILE: file, DEST_TLS_VERIFY: "false" });
+    expect(c.source.ca).toContain("BEGIN CERTIFICATE");
+    expect(c.destination.tlsVerify).toBe(false);
+    expect(c.source.tlsVerify).toBe(true);
+  });
+});

@@ -6,7 +6,7 @@ import { PassThrough } from "node:stream";
 import { CursorStore } from "../../../src/backup/cursors";
 import { runBackup, type RunSummary } from "../../../src/backup/engine";
 import { parseConfig } from "../../../src/config";
-import { InfluxClient } from "../../../src/influx/client";
+import { createServers } from "../../../src/influx/servers";
 import { createLogger, flushLogger } from "../../../src/logger";
 
 export interface BackupRun {
@@ -37,14 +37,13 @@ export async function backup(
     stream,
     secrets: [config.source.password, config.destination.password].filter((s): s is string => !!s),
   });
-  const source = new InfluxClient({ role: "source", ...config.source, timeoutMs: config.timeoutMs });
-  const destination = new InfluxClient({ role: "destination", ...config.destination, timeoutMs: config.timeoutMs });
+  const servers = createServers(config, logger);
+  const { source, destination } = servers;
   try {
     const summary = await runBackup({ config, source, destination, logger, cursors, signal });
     await flushLogger(logger);
     return { summary, log };
   } finally {
-    source.close();
-    destination.close();
+    servers.close();
   }
 }

@@ -1,0 +1,47 @@
+/**
+ * Where a measurement's data begins and ends, found with LIMIT 1 queries that are bounded in
+ * time whenever possible: `ORDER BY time DESC LIMIT 1` over a whole measurement touches every
+ * shard and can exhaust a big server's memory, so the newest point is looked for in a recent
+ * range first, widening step by step.
+ */
+import type { InfluxClient } from "../influx/client";
+import { edgePoint } from "../influx/influxql";
+
+export interface MeasurementRef {
+  client: InfluxClient;
+  db: string;
+  rp: string;
+  measurement: string;
+  signal?: AbortSignal;
+}
+
+/** Oldest (asc) or newest (desc) point time, at or after fromNs when given; undefined when none. */
+export async function edgeTime(
+  ref: MeasurementRef,
+  order: "asc" | "desc",
+  fromNs?: bigint,
+): Promise<bigint | undefined> {
+  const { client, db, rp, measurement, signal } = ref;
+  const series = await client.query(edgePoint(db, rp, measurement, order, fromNs), { db, signal });
+  const time = series[0]?.values?.[0]?.[0];
+  return typeof time === "string" ? BigInt(time) : undefined;
+}
+
+/** InfluxDB's earliest representable time; a lower bound below it is meaningless. */
+const MIN_TIME = -9_223_372_036_854_775_806n;
+const WIDENINGS = 6;
+
+/**
+ * The newest point, searched in ranges ending at +∞ and starting `span`, 4×span, 16×span …
+ * before `anchorNs`, then without bound.
+ */
+export async function findNewest(ref: MeasurementRef, anchorNs: bigint, spanNs: bigint): Promise<bigint | undefined> {
+  let span = spanNs > 0n ? spanNs : 1n;
+  for (let i = 0; i < WIDENINGS; i++, span *= 4n) {
+    const from = anchorNs - span;
+    if (from <= MIN_TIME) break;
+    const found = await edgeTime(ref, "desc", from);
+    if (found !== undefined) return found;
+  }
+  return edgeTime(ref, "desc");
+}

@@ -1,0 +1,38 @@
+/** The two InfluxDB clients of a configuration, with its timeouts, TLS settings and retry policy. */
+import type { Config, ServerConfig } from "../config";
+import type { Logger } from "../logger";
+import { InfluxClient } from "./client";
+
+export interface Servers {
+  source: InfluxClient;
+  destination: InfluxClient;
+  close(): void;
+}
+
+export function createServers(config: Config, logger: Logger): Servers {
+  const make = (role: string, server: ServerConfig) => {
+    const client = new InfluxClient({
+      role,
+      ...server,
+      timeoutMs: config.timeoutMs,
+      retry: { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseDelayMs },
+      onRetry: (message) => logger.warning(message),
+    });
+    if (server.url.protocol === "https:" && !server.tlsVerify) {
+      logger.warning(
+        `TLS certificate verification is off for ${client.label}: anyone between us and it can read and change the data`,
+      );
+    }
+    return client;
+  };
+  const source = make("source", config.source);
+  const destination = make("destination", config.destination);
+  return {
+    source,
+    destination,
+    close() {
+      source.close();
+      destination.close();
+    },
+  };
+}
