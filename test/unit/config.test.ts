@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { ConfigError } from "../../src/errors";
 import { DEFAULTS, describeConfig, parseConfig } from "../../src/config";
 
@@ -124,9 +127,6 @@ describe("parseConfig", () => {
 });
 
 describe("parseConfig: faults, secrets and TLS", () => {
-  const fs = require("node:fs") as typeof import("node:fs");
-  const os = require("node:os") as typeof import("node:os");
-  const path = require("node:path") as typeof import("node:path");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"));
 
   it("has retry and lookback defaults that depend on the mode", () => {
