@@ -90,10 +90,12 @@ export class InfluxClient {
 
   private async pingOnce(signal?: AbortSignal): Promise<string> {
     const res = await this.request("GET", "/ping", {}, undefined, signal);
-    res.resume();
     if (res.statusCode !== 204 && res.statusCode !== 200) {
-      throw new InfluxError(`${this.label} answered /ping with HTTP ${res.statusCode}`, res.statusCode);
+      const text = await readText(res);
+      const type = String(res.headers["content-type"] ?? "");
+      throw this.httpError(res.statusCode ?? 0, type, text, "/ping", res.headers["retry-after"]);
     }
+    res.resume();
     const version = res.headers["x-influxdb-version"];
     return typeof version === "string" ? version : "unknown";
   }

@@ -1,0 +1,91 @@
+/**
+ * A small TCP proxy on 127.0.0.1 in front of a real InfluxDB, to inject the faults a network
+ * or a reverse proxy causes: refused connections, connections cut mid-answer, a server that
+ * accepts and never answers, an HTML error page. The servers behind it stay real.
+ */
+import net from "node:net";
+
+export type ProxyMode = "pass" | "refuse" | "blackhole" | "html502";
+
+export class TcpProxy {
+  mode: ProxyMode = "pass";
+  private server?: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  /** When set, the connection carrying data is destroyed once this many more bytes came from upstream. */
+  cutAfterBytes?: number;
+  cuts = 0;
+  connections = 0;
+
+  constructor(
+    public upstreamHost: string,
+    public upstreamPort: number,
+  ) {}
+
+  get url(): string {
+    const address = this.server?.address() as net.AddressInfo;
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = net.createServer((client) => this.accept(client));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    return this;
+  }
+
+  /** Destroys every open connection (as a restarting server or a broken network would). */
+  dropAll(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  async stop(): Promise<void> {
+    this.dropAll();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  private track(s: net.Socket): void {
+    this.sockets.add(s);
+    s.on("close", () => this.sockets.delete(s));
+    s.on("error", () => s.destroy());
+  }
+
+  private accept(client: net.Socket): void {
+    this.connections++;
+    this.track(client);
+    switch (this.mode) {
+      case "refuse":
+        client.destroy();
+        return;
+      case "blackhole":
+        return; // accepted, never answered
+      case "html502":
+        client.once("data", () => {
+          const body = "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>";
+          client.end(
+            `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+          );
+        });
+        return;
+      case "pass": {
+        const upstream = net.connect(this.upstreamPort, this.upstreamHost);
+        this.track(upstream);
+        client.pipe(upstream);
+        upstream.on("data", (chunk: Buffer) => {
+          if (this.cutAfterBytes !== undefined) {
+            this.cutAfterBytes -= chunk.length;
+            if (this.cutAfterBytes <= 0) {
+              this.cutAfterBytes = undefined;
+              this.cuts++;
+              client.destroy();
+              upstream.destroy();
+              return;
+            }
+          }
+          client.write(chunk);
+        });
+        upstream.on("end", () => client.end());
+        upstream.on("close", () => client.destroy());
+        client.on("close", () => upstream.destroy());
+      }
+    }
+  }
+}
