@@ -252,7 +252,18 @@ export class InfluxClient {
       req.on("error", (err: NodeJS.ErrnoException) => {
         if (err instanceof ConnectionError) return reject(err);
         if (err.name === "AbortError") return reject(err);
-        reject(new ConnectionError(`cannot reach ${this.label}: ${err.code ?? err.message}`, err.code, { cause: err }));
+        const code = err.code ?? err.message;
+        if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+          const prefix = this.options.role === "source" ? "SOURCE" : "DEST";
+          return reject(
+            new InfluxError(
+              `cannot verify the TLS certificate of ${this.label}: ${code} — set ${prefix}_CA_FILE to the CA that signed it, or ${prefix}_TLS_VERIFY=false`,
+              undefined,
+              { cause: err },
+            ),
+          );
+        }
+        reject(new ConnectionError(`cannot reach ${this.label}: ${code}`, err.code, { cause: err }));
       });
       req.end(body);
     });

@@ -46,6 +46,63 @@ afterAll(async () => {
 });
 
 describe("node dist/main.js", () => {
+  it("after kill -9 in the middle of a first backup, the next run ends identical to an uninterrupted one", async () => {
+    const db = freshName("kill");
+    await source.queryText(`CREATE DATABASE ${db}`);
+    const lines: string[] = [];
+    for (let i = 0n; i < 60_000n; i++) lines.push(`m,s=s${i % 20n} v=${i}.25,n=${i}i ${START + i * 10_000_000_000n}`);
+    for (let i = 0; i < lines.length; i += 10_000) {
+      const res = await fetch(`${source.url}/write?db=${db}`, {
+        method: "POST",
+        body: lines.slice(i, i + 10_000).join("\n"),
+      });
+      expect(res.status).toBe(204);
+    }
+    for (const stateDir of [path.join(tmp, "kill-state"), "none"]) {
+      const dst = freshName("kill_b");
+      const logFile = path.join(tmp, `kill-${dst}.log`);
+      const env = {
+        SOURCE_URL: source.url,
+        SOURCE_DBS: db,
+        DEST_URL: source.url,
+        DEST_DBS: dst,
+        SOURCE_GROUP_BY: "raw",
+        DAYS_OF_PAGINATION: "0.5",
+        WRITE_BATCH_SIZE: "1000",
+        LOG_LEVEL: "DEBUG",
+        LOG_FILE: logFile,
+        STATE_DIR: stateDir,
+      };
+      const child = spawn(process.execPath, [MAIN], {
+        env: { PATH: process.env.PATH ?? "", HEALTH_PORT: "0", ...env },
+      });
+      const exited = new Promise<number | null>((resolve) =>
+        child.on("close", (_code, signal) => resolve(signal ? 137 : _code)),
+      );
+      // Kill it as soon as it is part-way through (after its second window).
+      await new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => {
+          const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
+          if ((text.match(/ window /g) ?? []).length >= 2) {
+            clearInterval(timer);
+            child.kill("SIGKILL");
+            resolve();
+          } else if (child.exitCode !== null) {
+            clearInterval(timer);
+            reject(new Error(`finished before it could be killed:\n${text}`));
+          }
+        }, 5);
+      });
+      expect(await exited).toBe(137);
+      const partial = await source.queryText(`SELECT count(v) FROM m`, dst);
+      expect(partial).not.toBe(await source.queryText(`SELECT count(v) FROM m`, db));
+      const again = await run(env);
+      expect(again.code).toBe(0);
+      const q = `SELECT * FROM m GROUP BY *`;
+      expect(await source.queryText(q, dst)).toBe(await source.queryText(q, db));
+    }
+  }, 120_000);
+
   it("exits 2 and names every invalid variable before touching any server", async () => {
     const r = await run({
       SOURCE_URL: "http://127.0.0.1:1",

@@ -33,10 +33,24 @@ export interface JsonAnswer {
 
 export async function startInflux(
   env: Record<string, string> = {},
-  options: { network?: StartedNetwork; alias?: string } = {},
+  options: { network?: StartedNetwork; alias?: string; tls?: { cert: string; key: string } } = {},
 ): Promise<InfluxServer> {
   let image = new GenericContainer(INFLUXDB_IMAGE);
   if (options.network) image = image.withNetwork(options.network).withNetworkAliases(options.alias ?? "influxdb");
+  let wait = Wait.forHttp("/ping", 8086).forStatusCode(204);
+  if (options.tls) {
+    image = image
+      .withCopyFilesToContainer([
+        { source: options.tls.cert, target: "/etc/ssl/influxdb-test/cert.pem" },
+        { source: options.tls.key, target: "/etc/ssl/influxdb-test/key.pem" },
+      ])
+      .withEnvironment({
+        INFLUXDB_HTTP_HTTPS_ENABLED: "true",
+        INFLUXDB_HTTP_HTTPS_CERTIFICATE: "/etc/ssl/influxdb-test/cert.pem",
+        INFLUXDB_HTTP_HTTPS_PRIVATE_KEY: "/etc/ssl/influxdb-test/key.pem",
+      });
+    wait = Wait.forHttp("/ping", 8086).usingTls().allowInsecure().forStatusCode(204);
+  }
   const container = await image
     .withEnvironment({
       INFLUXDB_REPORTING_DISABLED: "true",
@@ -45,10 +59,10 @@ export async function startInflux(
       ...env,
     })
     .withExposedPorts(8086)
-    .withWaitStrategy(Wait.forHttp("/ping", 8086).forStatusCode(204))
+    .withWaitStrategy(wait)
     .withStartupTimeout(60_000)
     .start();
-  const url = `http://${container.getHost()}:${container.getMappedPort(8086)}`;
+  const url = `${options.tls ? "https" : "http"}://${container.getHost()}:${container.getMappedPort(8086)}`;
   const headers = (auth?: [string, string]): Record<string, string> =>
     auth ? { Authorization: `Basic ${Buffer.from(`${auth[0]}:${auth[1]}`).toString("base64")}` } : {};
   const queryText = async (q: string, db?: string, auth?: [string, string]): Promise<string> => {
