@@ -171,6 +171,24 @@ describe("raw backup", () => {
     await expectIdentical(src, dst, "cpu");
   });
 
+  it("re-reads the trailing LOOKBACK on every run, so a series that backfills late is not missed", async () => {
+    const src = freshName("late");
+    const withLookback = freshName("late_lb");
+    const without = freshName("late_0");
+    await source.query(`CREATE DATABASE ${src}`);
+    await source.write(src, [0n, 10n, 20n, 30n].map((m) => `m,dev=a v=${m} ${START + m * MINUTE}`).join("\n"));
+    expect((await backup(envFor(src, withLookback, { LOOKBACK: "1h" }))).summary.ok).toBe(true);
+    expect((await backup(envFor(src, without))).summary.ok).toBe(true);
+    // Device b was offline and now sends points older than the newest copied point.
+    await source.write(src, `m,dev=b v=-1 ${START + 5n * MINUTE}`);
+    expect((await backup(envFor(src, withLookback, { LOOKBACK: "1h" }))).summary.ok).toBe(true);
+    expect((await backup(envFor(src, without))).summary.ok).toBe(true);
+    await expectIdentical(src, withLookback);
+    // The documented trade-off: without lookback, raw mode resumes at the newest point only.
+    const missing = await dest.query(`SELECT * FROM m WHERE dev='b'`, without);
+    expect(missing.results[0]!.series).toBeUndefined();
+  });
+
   it("surfaces an error that arrives inside an HTTP 200 answer", async () => {
     const src = freshName("err");
     await source.query(`CREATE DATABASE ${src}`);
