@@ -8,8 +8,9 @@ import { validate as validateCron } from "node-cron";
 import { IANAZone } from "luxon";
 import { z } from "zod";
 import { ConfigError } from "./errors";
-import { formatDuration, influxqlDuration, parseDuration } from "./influx/time";
+import { formatDuration, influxqlDuration, nsToRfc3339, parseDuration, rfc3339ToNs } from "./influx/time";
 import { parseList } from "./listSyntax";
+import { parseSelection, type Selection } from "./selection";
 
 export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
 
@@ -38,8 +39,8 @@ export interface Config {
   /** "all": every source database except _internal, same names on the destination. */
   databases: "all" | DatabasePair[];
   aggregation: Aggregation;
-  /** Undefined: every measurement. */
-  measurements?: string[];
+  /** Which measurements and fields are copied, and their names on the destination. */
+  selection: Selection;
   timeoutMs: number;
   paginationNs: bigint;
   logFile: string;
@@ -57,11 +58,26 @@ export interface Config {
   retryBaseDelayMs: number;
   /** Trailing time re-copied on every run, for series that lag behind. */
   lookbackNs: bigint;
+  /** Lower bound of what is copied; with `end`, an explicit backfill range. */
+  start?: TimeBound;
+  end?: TimeBound;
+  /** Plan and report, write nothing. */
+  dryRun: boolean;
+  verifyAfterRun: boolean;
+  verifyRepair: boolean;
+  progressIntervalMs: number;
   influxdbNetwork: string;
   writeBatchSize: number;
 }
 
 export type Env = Record<string, string | undefined>;
+
+/** A point in time given as RFC3339 (absolute) or relative to the start of each run ("-30d"). */
+export type TimeBound = { absoluteNs: bigint } | { relativeNs: bigint };
+
+export function resolveBound(bound: TimeBound, nowNs: bigint): bigint {
+  return "absoluteNs" in bound ? bound.absoluteNs : nowNs + bound.relativeNs;
+}
 
 /** Defaults, exactly as documented in README.md and .env-example. */
 export const DEFAULTS = {
@@ -77,6 +93,10 @@ export const DEFAULTS = {
   STATE_DIR: "/var/lib/influxdb-backup",
   MAX_RETRIES: "5",
   RETRY_BASE_DELAY: "1s",
+  DRY_RUN: "false",
+  VERIFY_AFTER_RUN: "false",
+  VERIFY_REPAIR: "false",
+  PROGRESS_INTERVAL: "30s",
 } as const;
 
 /** Every variable the program reads. */
@@ -97,12 +117,22 @@ export const VARIABLES = [
   "DEST_CA_FILE",
   "DEST_TLS_VERIFY",
   "MEASUREMENTS",
+  "MEASUREMENTS_EXCLUDE",
+  "EXCLUDED_FIELDS",
+  "MEASUREMENT_RENAMES",
+  "FIELD_RENAMES",
   "TIMEOUT_CLIENT",
   "DAYS_OF_PAGINATION",
   "WRITE_BATCH_SIZE",
   "MAX_RETRIES",
   "RETRY_BASE_DELAY",
   "LOOKBACK",
+  "BACKUP_START",
+  "BACKUP_END",
+  "DRY_RUN",
+  "VERIFY_AFTER_RUN",
+  "VERIFY_REPAIR",
+  "PROGRESS_INTERVAL",
   "LOG_FILE",
   "LOG_LEVEL",
   "BACKUP_SCHEDULE",
@@ -188,8 +218,7 @@ export function parseConfig(env: Env): Config {
     }
   }
 
-  const measurementsRaw = get("MEASUREMENTS");
-  const measurements = measurementsRaw === undefined ? undefined : listOf("MEASUREMENTS", measurementsRaw, problems);
+  const selection = parseSelection(get, problems);
 
   const timeout = check(
     "TIMEOUT_CLIENT",
@@ -255,13 +284,27 @@ export function parseConfig(env: Env): Config {
     else lookbackNs = ns;
   }
 
+  const start = parseBound("BACKUP_START", get("BACKUP_START"), problems);
+  const end = parseBound("BACKUP_END", get("BACKUP_END"), problems);
+  if (start && end && "absoluteNs" in start && "absoluteNs" in end && start.absoluteNs >= end.absoluteNs) {
+    problems.push("BACKUP_START must be before BACKUP_END");
+  }
+  const dryRun = parseBool("DRY_RUN", get("DRY_RUN") ?? DEFAULTS.DRY_RUN, problems);
+  const verifyAfterRun = parseBool("VERIFY_AFTER_RUN", get("VERIFY_AFTER_RUN") ?? DEFAULTS.VERIFY_AFTER_RUN, problems);
+  const verifyRepair = parseBool("VERIFY_REPAIR", get("VERIFY_REPAIR") ?? DEFAULTS.VERIFY_REPAIR, problems);
+  const progressRaw = get("PROGRESS_INTERVAL") ?? DEFAULTS.PROGRESS_INTERVAL;
+  const progressNs = parseDuration(progressRaw);
+  if (progressNs === undefined || progressNs === 0n) {
+    problems.push(`PROGRESS_INTERVAL=${JSON.stringify(progressRaw)}: expected a duration such as 30s or 1m`);
+  }
+
   if (problems.length > 0 || !source || !destination) throw new ConfigError(problems);
   return {
     source,
     destination,
     databases,
     aggregation,
-    measurements,
+    selection,
     timeoutMs: Math.round((timeout as number) * 1000),
     paginationNs: BigInt(Math.round((days as number) * NS_PER_DAY)),
     logFile: get("LOG_FILE") ?? DEFAULTS.LOG_FILE,
@@ -273,6 +316,12 @@ export function parseConfig(env: Env): Config {
     maxRetries: maxRetries as number,
     retryBaseDelayMs: Number((retryDelayNs ?? 0n) / 1_000_000n),
     lookbackNs,
+    start,
+    end,
+    dryRun,
+    verifyAfterRun,
+    verifyRepair,
+    progressIntervalMs: Number((progressNs ?? 0n) / 1_000_000n),
     influxdbNetwork: get("INFLUXDB_NETWORK") ?? DEFAULTS.INFLUXDB_NETWORK,
     writeBatchSize: batch as number,
   };
@@ -377,7 +426,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
         ? "all except _internal"
         : config.databases.map((d) => `${d.source} -> ${d.destination}`),
     aggregation: config.aggregation.mode === "raw" ? "raw (exact copy)" : `mean/last per ${config.aggregation.bucket}`,
-    measurements: config.measurements ?? "all",
+    measurements: describeSelection(config.selection),
     timeoutSeconds: config.timeoutMs / 1000,
     paginationDays: Number(config.paginationNs) / NS_PER_DAY,
     writeBatchSize: config.writeBatchSize,
@@ -388,5 +437,53 @@ export function describeConfig(config: Config): Record<string, unknown> {
     stateDir: config.stateDir ?? "(none)",
     retries: `${config.maxRetries}, from ${config.retryBaseDelayMs}ms`,
     lookback: formatDuration(config.lookbackNs),
+    ...(config.start ? { start: describeBound(config.start) } : {}),
+    ...(config.end ? { end: describeBound(config.end) } : {}),
+    ...(config.dryRun ? { dryRun: true } : {}),
+    ...(config.verifyAfterRun ? { verifyAfterRun: true, verifyRepair: config.verifyRepair } : {}),
   };
+}
+
+function describeSelection(sel: Selection): string {
+  const show = (list: Selection["exclude"]) => list.map((m) => ("name" in m ? m.name : String(m.regex))).join(",");
+  const parts = [sel.include ? `only ${show(sel.include)}` : "all"];
+  if (sel.exclude.length) parts.push(`except ${show(sel.exclude)}`);
+  if (sel.excludedFields.length)
+    parts.push(`excluded fields ${sel.excludedFields.map((f) => `${f.measurement}:${f.field}`).join(",")}`);
+  if (sel.measurementRenames.size)
+    parts.push(`renames ${[...sel.measurementRenames].map(([a, b]) => `${a}->${b}`).join(",")}`);
+  if (sel.fieldRenames.length)
+    parts.push(`field renames ${sel.fieldRenames.map((r) => `${r.measurement}:${r.from}->${r.to}`).join(",")}`);
+  return parts.join("; ");
+}
+
+function parseBool(name: string, raw: string, problems: string[]): boolean {
+  const v = raw.toLowerCase();
+  if (["true", "1", "yes"].includes(v)) return true;
+  if (["false", "0", "no"].includes(v)) return false;
+  problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
+  return false;
+}
+
+/** RFC3339 ("2026-10-01T00:00:00Z") or relative to each run's start ("-30d", "-12h"). */
+function parseBound(name: string, raw: string | undefined, problems: string[]): TimeBound | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.startsWith("-")) {
+    const ns = parseDuration(raw.slice(1));
+    if (ns !== undefined) return { relativeNs: -ns };
+  } else if (/^\d{4}-\d\d-\d\dT/.test(raw)) {
+    try {
+      return { absoluteNs: rfc3339ToNs(raw) };
+    } catch {
+      // reported below
+    }
+  }
+  problems.push(
+    `${name}=${JSON.stringify(raw)}: expected an RFC3339 time such as 2026-10-01T00:00:00Z, or a time relative to the run such as -30d`,
+  );
+  return undefined;
+}
+
+function describeBound(b: TimeBound): string {
+  return "absoluteNs" in b ? nsToRfc3339(b.absoluteNs) : `${formatDuration(-b.relativeNs)} before each run`;
 }

@@ -74,7 +74,15 @@ async function main(): Promise<number> {
     logger,
     run: (signal) => {
       runs++;
-      return runBackup({ config, source, destination, logger: logger.child({ run: runs }), cursors, signal });
+      return runBackup({
+        config,
+        source,
+        destination,
+        logger: logger.child({ run: runs }),
+        cursors,
+        signal,
+        onProgress: (p) => metrics.recordProgress(p),
+      });
     },
     onRunFinished: (record) => metrics.recordRun(record),
   });

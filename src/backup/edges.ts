@@ -5,6 +5,7 @@
  * range first, widening step by step.
  */
 import type { InfluxClient } from "../influx/client";
+import { InfluxError } from "../errors";
 import { edgePoint } from "../influx/influxql";
 
 export interface MeasurementRef {
@@ -22,7 +23,16 @@ export async function edgeTime(
   fromNs?: bigint,
 ): Promise<bigint | undefined> {
   const { client, db, rp, measurement, signal } = ref;
-  const series = await client.query(edgePoint(db, rp, measurement, order, fromNs), { db, signal });
+  let series;
+  try {
+    series = await client.query(edgePoint(db, rp, measurement, order, fromNs), { db, signal });
+  } catch (err) {
+    // A database or retention policy that does not exist yet (a dry run before the first
+    // backup) holds no points.
+    if (err instanceof InfluxError && /database not found|retention policy not found/.test(err.message))
+      return undefined;
+    throw err;
+  }
   const time = series[0]?.values?.[0]?.[0];
   return typeof time === "string" ? BigInt(time) : undefined;
 }

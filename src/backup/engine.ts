@@ -17,7 +17,10 @@ import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import type { CursorStore } from "./cursors";
 import { copyMeasurement, type CopyContext } from "./measurement";
-import { describeFieldTypes, schemaFromFieldKeys, type MeasurementSchema } from "./schema";
+import type { Progress } from "./progress";
+import { describeFieldTypes } from "./schema";
+import { databaseExists, planDatabase, retentionPolicies, type DatabasePlan, type MeasurementTarget } from "./targets";
+import { describeEstimate, estimateMeasurement } from "./dryRun";
 
 export interface Failure {
   database: string;
@@ -54,13 +57,9 @@ export interface EngineOptions {
   logger: Logger;
   cursors: CursorStore;
   signal?: AbortSignal;
-}
-
-interface RetentionPolicyInfo {
-  name: string;
-  duration: string;
-  shardGroupDuration: string;
-  isDefault: boolean;
+  /** The clock, in milliseconds since the epoch (tests pass their own). */
+  now?: () => number;
+  onProgress?: (p: Progress) => void;
 }
 
 export async function runBackup(options: EngineOptions): Promise<RunSummary> {
@@ -97,7 +96,17 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     return finish(summary, began, logger, signal);
   }
 
-  const ctx: CopyContext = { config, source, destination, logger, signal, cursors, writeConcurrency: 2 };
+  const ctx: CopyContext = {
+    config,
+    source,
+    destination,
+    logger,
+    signal,
+    cursors,
+    writeConcurrency: 2,
+    nowNs: BigInt(options.now?.() ?? Date.now()) * 1_000_000n,
+    onProgress: options.onProgress,
+  };
   for (const pair of pairs) {
     if (signal?.aborted) break;
     summary.databases++;
@@ -147,60 +156,80 @@ async function backupDatabase(
   fail: (f: Failure) => void,
 ): Promise<void> {
   const { source, destination, logger, config, signal } = ctx;
-  const dbs = await source.query(showDatabases(), { signal });
-  if (!(dbs[0]?.values ?? []).some((row) => row[0] === pair.source)) {
+  if (!(await databaseExists(source, pair.source, signal))) {
     throw new Error(`database "${pair.source}" does not exist on ${source.label}; check SOURCE_DBS`);
   }
-  logger.info(`backing up database ${pair.source} -> ${pair.destination}`);
+  logger.info(
+    `${config.dryRun ? "dry run: would back up" : "backing up"} database ${pair.source} -> ${pair.destination}`,
+  );
+  const plan = await planDatabase(source, config, pair, signal);
+  for (const w of plan.warnings) logger.warning(w);
+  for (const name of plan.missing)
+    logger.warning(`measurement "${name}" listed in MEASUREMENTS has no data in ${pair.source}`);
+  if (config.dryRun) return dryRunDatabase(ctx, plan, summary, fail);
+
   await destination.query(createDatabase(pair.destination), { signal });
-
-  const sourceRps = await retentionPolicies(source, pair.source, signal);
-  const destRps = new Map((await retentionPolicies(destination, pair.destination, signal)).map((rp) => [rp.name, rp]));
-  const wanted = config.measurements ? new Set(config.measurements) : undefined;
-  const found = new Set<string>();
-
-  for (const rp of sourceRps) {
-    if (signal?.aborted) return;
-    const schemas = schemaFromFieldKeys(
-      await source.query(showFieldKeys(pair.source, rp.name), { db: pair.source, signal }),
-    );
-    const inScope = [...schemas.values()].filter((m) => !wanted || wanted.has(m.name));
-    if (inScope.length === 0) continue;
-    if (!destRps.has(rp.name)) {
-      await destination.query(createRetentionPolicy(pair.destination, rp), { db: pair.destination, signal });
-      logger.info(`created retention policy ${rp.name} on ${pair.destination}`, {
-        duration: rp.duration,
-        shardDuration: rp.shardGroupDuration,
-        default: rp.isDefault,
-      });
-      destRps.set(rp.name, rp);
-    }
-    for (const schema of inScope) {
-      if (signal?.aborted) return;
-      found.add(schema.name);
-      await backupMeasurement(ctx, pair, rp.name, schema, summary, fail);
-    }
+  const destRps = new Set((await retentionPolicies(destination, pair.destination, signal)).map((rp) => rp.name));
+  for (const rp of plan.retentionPolicies) {
+    if (destRps.has(rp.name)) continue;
+    await destination.query(createRetentionPolicy(pair.destination, rp), { db: pair.destination, signal });
+    logger.info(`created retention policy ${rp.name} on ${pair.destination}`, {
+      duration: rp.duration,
+      shardDuration: rp.shardGroupDuration,
+      default: rp.isDefault,
+    });
   }
-  for (const name of wanted ?? []) {
-    if (!found.has(name)) logger.warning(`measurement "${name}" listed in MEASUREMENTS has no data in ${pair.source}`);
+  for (const { target } of plan.targets) {
+    if (signal?.aborted) return;
+    await backupMeasurement(ctx, target, summary, fail);
+  }
+}
+
+/** Reports what would be copied; writes and creates nothing. */
+async function dryRunDatabase(
+  ctx: CopyContext,
+  plan: DatabasePlan,
+  summary: RunSummary,
+  fail: (f: Failure) => void,
+): Promise<void> {
+  const { logger } = ctx;
+  for (const rp of plan.retentionPolicies)
+    logger.info(`dry run: retention policy ${rp.name}`, { duration: rp.duration, default: rp.isDefault });
+  for (const { target } of plan.targets) {
+    summary.measurements++;
+    const where = `${target.sourceDb}.${target.rp}.${target.schema.name}`;
+    try {
+      const estimate = await estimateMeasurement(ctx, target);
+      summary.pointsRead += estimate.points;
+      logger.info(`dry run: would copy ${where} -> ${target.destDb}.${target.rp}.${target.destMeasurement}`, {
+        ...describeEstimate(estimate),
+        fields: describeFieldTypes(target.schema.fields),
+      });
+    } catch (err) {
+      fail({
+        database: target.sourceDb,
+        retentionPolicy: target.rp,
+        measurement: target.schema.name,
+        message: errorMessage(err),
+      });
+    }
   }
 }
 
 async function backupMeasurement(
   ctx: CopyContext,
-  pair: DatabasePair,
-  rp: string,
-  schema: MeasurementSchema,
+  target: MeasurementTarget,
   summary: RunSummary,
   fail: (f: Failure) => void,
 ): Promise<void> {
   const { logger } = ctx;
   const began = Date.now();
+  const { schema, rp } = target;
+  const pair = { source: target.sourceDb, destination: target.destDb };
   const where = { database: pair.source, retentionPolicy: rp, measurement: schema.name };
-  for (const conflict of schema.conflicts) logger.warning(`${pair.source}.${rp}.${schema.name}: ${conflict}`);
   summary.measurements++;
   try {
-    const r = await copyMeasurement(ctx, { sourceDb: pair.source, destDb: pair.destination, rp, schema });
+    const r = await copyMeasurement(ctx, target);
     summary.pointsRead += r.rows;
     summary.pointsWritten += r.lines;
     summary.nonFiniteDropped += r.nonFinite;
@@ -247,21 +276,4 @@ async function backupMeasurement(
   } catch (err) {
     fail({ ...where, message: errorMessage(err) });
   }
-}
-
-async function retentionPolicies(
-  client: InfluxClient,
-  db: string,
-  signal?: AbortSignal,
-): Promise<RetentionPolicyInfo[]> {
-  const series = await client.query(showRetentionPolicies(db), { db, signal });
-  const s = series[0];
-  if (!s) return [];
-  const col = (name: string) => s.columns.indexOf(name);
-  return (s.values ?? []).map((row) => ({
-    name: String(row[col("name")]),
-    duration: String(row[col("duration")]),
-    shardGroupDuration: String(row[col("shardGroupDuration")]),
-    isDefault: row[col("default")] === true,
-  }));
 }

@@ -4,7 +4,7 @@
  * Re-writing a window is idempotent (same series and timestamp overwrite), so a run that
  * stops anywhere can simply be run again.
  */
-import type { Config } from "../config";
+import { resolveBound, type Config } from "../config";
 import type { InfluxClient } from "../influx/client";
 import { aggregateWindow, rawWindow } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
@@ -12,17 +12,12 @@ import type { Logger } from "../logger";
 import { cursorKey, type CursorStore } from "./cursors";
 import { withRetry } from "../retry";
 import { edgeTime, findNewest } from "./edges";
-import { alignDown, cursorAfter, planWindows, resumeStart, windowLength, type Window } from "./plan";
-import { isNumeric, type MeasurementSchema } from "./schema";
+import { alignDown, countWindows, cursorAfter, planWindows, resumeStart, windowLength, type Window } from "./plan";
+import { ProgressReporter, describeProgress, type Progress } from "./progress";
+import { isNumeric } from "./schema";
+import type { MeasurementTarget } from "./targets";
 import { addStats, emptyStats, seriesToLines, type TransformStats } from "./transform";
 import { BatchWriter, type Rejection } from "./writer";
-
-export interface MeasurementTarget {
-  sourceDb: string;
-  destDb: string;
-  rp: string;
-  schema: MeasurementSchema;
-}
 
 export interface MeasurementResult extends TransformStats {
   windows: number;
@@ -44,14 +39,41 @@ export interface CopyContext {
   /** Concurrent write requests per measurement. */
   writeConcurrency: number;
   cursors: CursorStore;
+  /** When this run started, for bounds relative to it (BACKUP_START=-30d). */
+  nowNs: bigint;
+  /** Told about progress at PROGRESS_INTERVAL (for metrics). */
+  onProgress?: (p: Progress) => void;
 }
 
-/** Where to start and end this run, from the cursor, the destination and the source. */
-async function planRange(ctx: CopyContext, target: MeasurementTarget, key: string, bucketNs: bigint, windowNs: bigint) {
+export interface CopyRange {
+  start: bigint;
+  end: bigint;
+  /** The source's newest point (the bucket holding it may still be filling). */
+  newest: bigint;
+  /** False for an explicit BACKUP_START..BACKUP_END backfill, which leaves the cursors alone. */
+  moveCursor: boolean;
+}
+
+/** Where to start and end this run, from the bounds, the cursor, the destination and the source. */
+export async function planRange(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  key: string,
+  bucketNs: bigint,
+  windowNs: bigint,
+): Promise<CopyRange | undefined> {
   const { source, destination, signal, config } = ctx;
   const name = target.schema.name;
   const src = { client: source, db: target.sourceDb, rp: target.rp, measurement: name, signal };
-  const dst = { client: destination, db: target.destDb, rp: target.rp, measurement: name, signal };
+  const dst = { client: destination, db: target.destDb, rp: target.rp, measurement: target.destMeasurement, signal };
+  const floor = config.start && resolveBound(config.start, ctx.nowNs);
+  const ceiling = config.end && resolveBound(config.end, ctx.nowNs);
+  if (ceiling !== undefined) {
+    // An explicit range (a backfill): copied whole, whatever the destination holds.
+    const start = floor ?? (await edgeTime(src, "asc"));
+    if (start === undefined) return undefined;
+    return { start: alignDown(start, bucketNs), end: ceiling, newest: ceiling - 1n, moveCursor: false };
+  }
   const cursor = ctx.cursors.get(key);
   // Bounded by the cursor when there is one: only recent shards are read.
   const newest =
@@ -63,7 +85,8 @@ async function planRange(ctx: CopyContext, target: MeasurementTarget, key: strin
   const oldest = destNewest === undefined ? await edgeTime(src, "asc") : undefined;
   let start = resumeStart({ sourceOldestNs: oldest, destNewestNs: destNewest, cursorNs: cursor, bucketNs, windowNs });
   if (destNewest !== undefined && config.lookbackNs > 0n) start = alignDown(start - config.lookbackNs, bucketNs);
-  return { start, end: newest + 1n, newest };
+  if (floor !== undefined && start < alignDown(floor, bucketNs)) start = alignDown(floor, bucketNs);
+  return { start, end: newest + 1n, newest, moveCursor: true };
 }
 
 export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarget): Promise<MeasurementResult> {
@@ -80,13 +103,22 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
     destination: destination.options.url.href,
     destDb,
     rp,
-    measurement: name,
+    measurement: name === target.destMeasurement ? name : `${name} -> ${target.destMeasurement}`,
   });
   const range = await planRange(ctx, target, key, bucketNs, windowNs);
   if (!range || range.start >= range.end) return result;
   result.fromNs = range.start;
 
   const writer = new BatchWriter(destination, destDb, rp, config.writeBatchSize, ctx.writeConcurrency);
+  const windowsTotal = countWindows(range.start, range.end, bucketNs, windowNs);
+  const where = `${sourceDb}.${rp}.${name}`;
+  const progress = new ProgressReporter(config.progressIntervalMs, Date.now, (p) => {
+    // Short copies need no progress lines; their summary says it all.
+    if (p.windowsDone < p.windowsTotal || p.elapsedMs >= config.progressIntervalMs) {
+      logger.info(`progress ${where}: ${describeProgress(p)}`);
+    }
+    ctx.onProgress?.(p);
+  });
   const policy = { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseDelayMs };
   for (const window of planWindows(range.start, range.end, bucketNs, windowNs)) {
     const began = Date.now();
@@ -116,10 +148,18 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
       },
     );
     for (const r of writer.takeRejections()) result.rejections.push({ ...r, window });
-    ctx.cursors.set(key, cursorAfter(window, range.newest, bucketNs));
+    if (range.moveCursor) ctx.cursors.set(key, cursorAfter(window, range.newest, bucketNs));
     result.windows++;
     result.toNs = window.endNs;
     addStats(result, stats);
+    progress.update({
+      database: sourceDb,
+      retentionPolicy: rp,
+      measurement: name,
+      windowsDone: result.windows,
+      windowsTotal,
+      points: result.rows,
+    });
     logger.debug(`window ${nsToRfc3339(window.startNs)} .. ${nsToRfc3339(window.endNs)} copied`, {
       measurement: name,
       read: stats.rows,
@@ -158,7 +198,7 @@ async function copyWindow(
   }
   for (const q of queries) {
     for await (const series of source.stream(q, { db: sourceDb, signal })) {
-      const lines = seriesToLines(series, schema.name, schema.fields, stats);
+      const lines = seriesToLines(series, target.destMeasurement, schema.fields, stats, target.fieldRenames);
       if (lines.length) await writer.add(lines);
     }
   }

@@ -39,7 +39,8 @@ export function addStats(into: TransformStats, from: TransformStats): void {
 
 /**
  * Encodes the rows of one series. `measurement` is the destination's name for it;
- * `fieldTypes` gives the type of each column (columns not in it are skipped).
+ * `fieldTypes` gives the type of each column (columns not in it are skipped);
+ * `fieldRenames` the destination's name of a renamed field.
  * Returns the lines; rows with no writable field produce no line.
  */
 export function seriesToLines(
@@ -47,6 +48,7 @@ export function seriesToLines(
   measurement: string,
   fieldTypes: ReadonlyMap<string, FieldType>,
   stats: TransformStats,
+  fieldRenames?: ReadonlyMap<string, string>,
 ): string[] {
   const rows = series.values ?? [];
   stats.rows += rows.length;
@@ -58,7 +60,7 @@ export function seriesToLines(
     series.columns.forEach((name, index) => {
       if (index === 0) return; // time
       const type = fieldTypes.get(name);
-      if (type) columns.push({ index, key: escapeKey(name), type });
+      if (type) columns.push({ index, key: escapeKey(fieldRenames?.get(name) ?? name), type });
     });
   } catch (err) {
     if (err instanceof UnrepresentableError) {

@@ -97,3 +97,8 @@ export function aggregateWindow(
     ` WHERE ${timeRange(startNs, endNs)} GROUP BY time(${bucket}), * fill(none)`
   );
 }
+
+/** Number of values per field in a time range (one row, a count_<field> column per field). */
+export function countValues(db: string, rp: string, measurement: string, startNs: bigint, endNs: bigint): string {
+  return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)}`;
+}

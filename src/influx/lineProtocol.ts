@@ -10,16 +10,48 @@ export type FieldValue = number | bigint | string | boolean;
 
 const MEASUREMENT_SPECIAL = /[, ]/g;
 const KEY_SPECIAL = /[,= ]/g;
-const LINE_BREAK = /[\n\r]/;
+const FIELD_KEY_SPECIAL = /[,= "]/g;
+/** Only a line feed ends a line; a carriage return inside a name is carried. */
+const LINE_BREAK = /\n/;
 
-/** Raised for names that line protocol cannot carry (a line break ends the line). */
+/**
+ * What InfluxDB 1.x cannot read back as written, besides line feeds and a trailing backslash
+ * (which escapes the separator after it). Its line splitter reads a backslash as escaping the
+ * next byte, so after an odd run of backslashes the escaped separator that follows is bare.
+ * - measurement: a line whose first non-blank character is # is a comment; leading tabs and
+ *   NULs are stripped; the name is unescaped twice, so a backslash before , space = or " is lost;
+ * - tag key or value: an odd run of backslashes before a space ends the series key early for the
+ *   line splitter, which can then join two lines;
+ * - field key: leading tabs and NULs are stripped (first field); an odd run of backslashes before
+ *   , space or = cannot be parsed.
+ */
+const MEASUREMENT_UNREPRESENTABLE: [RegExp, string][] = [
+  [/^#/, "starts with #, which makes the line a comment"],
+  [/^[\t\0]/, "starts with a tab or NUL, which InfluxDB strips"],
+  [/\\[, ="]/, "has a backslash before a comma, space, equals sign or double quote, which InfluxDB drops"],
+];
+const TAG_UNREPRESENTABLE: [RegExp, string][] = [
+  [/(?:^|[^\\])(?:\\\\)*\\ /, "has an odd number of backslashes before a space"],
+];
+const FIELD_KEY_UNREPRESENTABLE: [RegExp, string][] = [
+  [/^[\t\0]/, "starts with a tab or NUL, which InfluxDB strips"],
+  [/(?:^|[^\\])(?:\\\\)*\\[, =]/, "has an odd number of backslashes before a comma, space or equals sign"],
+];
+
+/** Raised for names that line protocol cannot carry (a line break ends the line, and see above). */
 export class UnrepresentableError extends Error {
   override readonly name = "UnrepresentableError";
 }
 
-function escapeWith(re: RegExp, s: string): string {
+function escapeWith(re: RegExp, s: string, limits: [RegExp, string][] = []): string {
   if (LINE_BREAK.test(s)) {
     throw new UnrepresentableError(`name ${JSON.stringify(s)} contains a line break, which line protocol cannot carry`);
+  }
+  if (s.endsWith("\\")) {
+    throw new UnrepresentableError(`name ${JSON.stringify(s)} ends with a backslash, which line protocol cannot carry`);
+  }
+  for (const [limit, why] of limits) {
+    if (limit.test(s)) throw new UnrepresentableError(`name ${JSON.stringify(s)} ${why}`);
   }
   re.lastIndex = 0;
   if (!re.test(s)) return s;
@@ -28,12 +60,20 @@ function escapeWith(re: RegExp, s: string): string {
 
 /** Measurement names escape commas and spaces. */
 export function escapeMeasurement(name: string): string {
-  return escapeWith(MEASUREMENT_SPECIAL, name);
+  return escapeWith(MEASUREMENT_SPECIAL, name, MEASUREMENT_UNREPRESENTABLE);
 }
 
-/** Tag keys, tag values and field keys escape commas, equals signs and spaces. */
+/** Tag keys and tag values escape commas, equals signs and spaces. */
 export function escapeKey(key: string): string {
-  return escapeWith(KEY_SPECIAL, key);
+  return escapeWith(KEY_SPECIAL, key, TAG_UNREPRESENTABLE);
+}
+
+/**
+ * Field keys escape commas, equals signs, spaces and double quotes: InfluxDB unescapes \" in
+ * field keys (not in tags), so a backslash before a quote survives only as \\".
+ */
+export function escapeFieldKey(key: string): string {
+  return escapeWith(FIELD_KEY_SPECIAL, key, FIELD_KEY_UNREPRESENTABLE);
 }
 
 /** String field values are double-quoted; backslashes and double quotes are escaped. */

@@ -1,5 +1,6 @@
 /** Prometheus metrics of the backup runs (prom-client, a registry of our own). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Progress } from "../backup/progress";
 import type { RunRecord } from "../scheduler";
 
 export class BackupMetrics {
@@ -40,9 +41,29 @@ export class BackupMetrics {
     registers: [this.registry],
   });
 
+  private readonly progressWindows = new Gauge({
+    name: "influxdb_backup_progress_windows",
+    help: "Windows of the measurement being copied: done and total.",
+    labelNames: ["database", "measurement", "state"],
+    registers: [this.registry],
+  });
+  private readonly progressPoints = new Gauge({
+    name: "influxdb_backup_progress_points",
+    help: "Points read so far from the measurement being copied.",
+    labelNames: ["database", "measurement"],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "influxdb_backup_" });
     for (const outcome of ["success", "failure", "stopped"]) this.runs.inc({ outcome }, 0);
+  }
+
+  recordProgress(p: Progress): void {
+    const labels = { database: p.database, measurement: `${p.retentionPolicy}.${p.measurement}` };
+    this.progressWindows.set({ ...labels, state: "done" }, p.windowsDone);
+    this.progressWindows.set({ ...labels, state: "total" }, p.windowsTotal);
+    this.progressPoints.set(labels, p.points);
   }
 
   recordRun(record: RunRecord): void {

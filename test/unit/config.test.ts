@@ -30,7 +30,7 @@ describe("parseConfig", () => {
     expect(c.logFile).toBe(DEFAULTS.LOG_FILE);
     expect(c.logLevel).toBe("info");
     expect(c.schedule).toBeUndefined();
-    expect(c.measurements).toBeUndefined();
+    expect(c.selection.include).toBeUndefined();
     expect(c.influxdbNetwork).toBe("influxdb_network");
     expect(c.databases).toEqual([
       { source: "metrics", destination: "metrics_backup" },
@@ -41,7 +41,7 @@ describe("parseConfig", () => {
   it("treats empty values as unset, as an .env copied from .env-example has them", () => {
     const c = parseConfig({ ...base, SOURCE_USER: "", SOURCE_PASSWORD: " ", MEASUREMENTS: "", SOURCE_GROUP_BY: "" });
     expect(c.source.username).toBeUndefined();
-    expect(c.measurements).toBeUndefined();
+    expect(c.selection.include).toBeUndefined();
     expect(c.aggregation.mode).toBe("aggregate");
   });
 
@@ -118,10 +118,10 @@ describe("parseConfig", () => {
   });
 
   it("reads MEASUREMENTS with backslash escapes", () => {
-    expect(parseConfig({ ...base, MEASUREMENTS: "cpu, mem ,cpu\\,total" }).measurements).toEqual([
-      "cpu",
-      "mem",
-      "cpu,total",
+    expect(parseConfig({ ...base, MEASUREMENTS: "cpu, mem ,cpu\\,total" }).selection.include).toEqual([
+      { name: "cpu" },
+      { name: "mem" },
+      { name: "cpu,total" },
     ]);
   });
 });
