@@ -15,6 +15,7 @@ import { createLogger, flushLogger, type Logger } from "./logger";
 import { startHealthServer } from "./observability/health";
 import { BackupMetrics } from "./observability/metrics";
 import { Scheduler } from "./scheduler";
+import { runVerify } from "./verify/verify";
 
 export const EXIT_OK = 0;
 export const EXIT_BACKUP_FAILED = 1;
@@ -52,11 +53,20 @@ function openLogger(config: Config): Logger | undefined {
   }
 }
 
+const USAGE =
+  "usage: node dist/main.js [verify]\n  (no argument) back up once, or on BACKUP_SCHEDULE\n  verify        compare source and destination, exit 0 when they match\n";
+
 async function main(): Promise<number> {
+  const command = process.argv[2];
+  if (command !== undefined && command !== "verify") {
+    process.stderr.write(`unknown command "${command}"\n${USAGE}`);
+    return EXIT_INVALID_CONFIG;
+  }
   const config = loadConfig();
   if (typeof config === "number") return config;
   const logger = openLogger(config);
   if (!logger) return EXIT_INVALID_CONFIG;
+  if (command === "verify") return verifyOnce(config, logger);
 
   logger.info("influxdb-backup starting", describeConfig(config));
   const { store: cursors, problem } = CursorStore.open(config.stateDir);
@@ -72,17 +82,38 @@ async function main(): Promise<number> {
     schedule: config.schedule,
     timezone: config.timezone,
     logger,
-    run: (signal) => {
+    run: async (signal) => {
       runs++;
-      return runBackup({
+      const runLogger = logger.child({ run: runs });
+      const summary = await runBackup({
         config,
         source,
         destination,
-        logger: logger.child({ run: runs }),
+        logger: runLogger,
         cursors,
         signal,
         onProgress: (p) => metrics.recordProgress(p),
       });
+      if (config.verifyAfterRun && !summary.aborted) {
+        const verified = await runVerify({
+          config,
+          source,
+          destination,
+          logger: runLogger,
+          cursors,
+          signal,
+          repair: config.verifyRepair,
+        });
+        metrics.recordVerify(verified);
+        if (!verified.ok) {
+          summary.ok = false;
+          summary.failures.push({
+            database: "*",
+            message: `verification found ${verified.mismatchedWindows} window(s) that differ`,
+          });
+        }
+      }
+      return summary;
     },
     onRunFinished: (record) => metrics.recordRun(record),
   });
@@ -133,6 +164,36 @@ async function main(): Promise<number> {
   if (stopped) logger.info("stopped");
   await flushLogger(logger);
   return code;
+}
+
+/** `node dist/main.js verify`: one verification, exit 0 when source and destination match. */
+async function verifyOnce(config: Config, logger: Logger): Promise<number> {
+  logger.info("influxdb-backup verify starting", describeConfig(config));
+  const { store: cursors } = CursorStore.open(config.stateDir);
+  cursors.load();
+  const servers = createServers(config, logger);
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  try {
+    for (const client of [servers.source, servers.destination]) await client.ping(controller.signal);
+    const result = await runVerify({
+      ...servers,
+      config,
+      logger,
+      cursors,
+      signal: controller.signal,
+      repair: config.verifyRepair,
+    });
+    return result.ok ? EXIT_OK : EXIT_BACKUP_FAILED;
+  } catch (err) {
+    logger.error(`verification failed: ${errorMessage(err)}`);
+    return EXIT_BACKUP_FAILED;
+  } finally {
+    servers.close();
+    await flushLogger(logger);
+  }
 }
 
 if (require.main === module) {

@@ -6,13 +6,7 @@
 import type { Config, DatabasePair } from "../config";
 import { errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
-import {
-  createDatabase,
-  createRetentionPolicy,
-  showDatabases,
-  showFieldKeys,
-  showRetentionPolicies,
-} from "../influx/influxql";
+import { createDatabase, createRetentionPolicy, showDatabases } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import type { CursorStore } from "./cursors";
@@ -140,7 +134,11 @@ function finish(summary: RunSummary, began: number, logger: Logger, signal?: Abo
   return summary;
 }
 
-async function resolvePairs(config: Config, source: InfluxClient, signal?: AbortSignal): Promise<DatabasePair[]> {
+export async function resolvePairs(
+  config: Config,
+  source: InfluxClient,
+  signal?: AbortSignal,
+): Promise<DatabasePair[]> {
   const series = await source.query(showDatabases(), { signal });
   const existing = new Set((series[0]?.values ?? []).map((row) => String(row[0])));
   if (config.databases === "all") {

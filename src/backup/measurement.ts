@@ -171,6 +171,20 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
   return result;
 }
 
+/** Copies one window again (verification's repair); cursors are left as they are. */
+export async function copyWindowAgain(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  window: Window,
+): Promise<TransformStats> {
+  const { config, destination } = ctx;
+  const writer = new BatchWriter(destination, target.destDb, target.rp, config.writeBatchSize, ctx.writeConcurrency);
+  const stats = emptyStats();
+  await copyWindow(ctx, target, window, writer, stats);
+  await writer.flush();
+  return stats;
+}
+
 async function copyWindow(
   ctx: CopyContext,
   target: MeasurementTarget,

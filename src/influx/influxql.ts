@@ -102,3 +102,40 @@ export function aggregateWindow(
 export function countValues(db: string, rp: string, measurement: string, startNs: bigint, endNs: bigint): string {
   return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)}`;
 }
+
+/** Some fields' values as stored, per series (the destination side of a verification). */
+export function fieldValues(
+  db: string,
+  rp: string,
+  measurement: string,
+  fields: string[],
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  const columns = fields.map((f) => `${quoteIdent(f)}::field AS ${quoteIdent(f)}`).join(", ");
+  return `SELECT ${columns} FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} GROUP BY *`;
+}
+
+/** count(*) per series (a count_<field> column per field). */
+export function countValuesPerSeries(
+  db: string,
+  rp: string,
+  measurement: string,
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} GROUP BY *`;
+}
+
+/** Time of the first or last value of a field, per series. */
+export function edgeOfField(
+  fn: "first" | "last",
+  db: string,
+  rp: string,
+  measurement: string,
+  field: string,
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  return `SELECT ${fn}(${quoteIdent(field)}) AS "v" FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} GROUP BY *`;
+}

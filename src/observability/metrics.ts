@@ -2,6 +2,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Progress } from "../backup/progress";
 import type { RunRecord } from "../scheduler";
+import type { VerifyResult } from "../verify/verify";
 
 export class BackupMetrics {
   readonly registry = new Registry();
@@ -54,6 +55,22 @@ export class BackupMetrics {
     registers: [this.registry],
   });
 
+  private readonly verifyOk = new Gauge({
+    name: "influxdb_backup_verify_ok",
+    help: "1 when the last verification found source and destination equal, 0 when not.",
+    registers: [this.registry],
+  });
+  private readonly verifyMismatches = new Gauge({
+    name: "influxdb_backup_verify_mismatched_windows",
+    help: "Windows that differed in the last verification (after repair, if enabled).",
+    registers: [this.registry],
+  });
+  private readonly verifyTime = new Gauge({
+    name: "influxdb_backup_verify_timestamp_seconds",
+    help: "Unix time of the last verification.",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "influxdb_backup_" });
     for (const outcome of ["success", "failure", "stopped"]) this.runs.inc({ outcome }, 0);
@@ -64,6 +81,12 @@ export class BackupMetrics {
     this.progressWindows.set({ ...labels, state: "done" }, p.windowsDone);
     this.progressWindows.set({ ...labels, state: "total" }, p.windowsTotal);
     this.progressPoints.set(labels, p.points);
+  }
+
+  recordVerify(result: VerifyResult, now = Date.now()): void {
+    this.verifyOk.set(result.ok ? 1 : 0);
+    this.verifyMismatches.set(result.mismatchedWindows);
+    this.verifyTime.set(now / 1000);
   }
 
   recordRun(record: RunRecord): void {

@@ -59,7 +59,7 @@ const CHARS = [
   "\n",
   "\t",
   "#",
-  ...'"\'\\,= '.repeat(3),
+  ..."\"'\\,= ".repeat(3),
   "\\",
   "\\",
 ];
@@ -217,7 +217,10 @@ describe(`line protocol encoder against a real server (seed ${SEED}, replay with
     await server.query(`CREATE DATABASE ${db}`);
     await server.write(db, cases.map((c) => c.line).join("\n"));
     const series = seriesOf(await server.query(`SELECT * FROM /.*/ GROUP BY *`, db));
-    const found = new Map<number, { measurement: string; tags: Record<string, string>; fields: Record<string, unknown> }>();
+    const found = new Map<
+      number,
+      { measurement: string; tags: Record<string, string>; fields: Record<string, unknown> }
+    >();
     for (const s of series) {
       const idColumn = s.columns.indexOf(ID);
       for (const row of s.values ?? []) {

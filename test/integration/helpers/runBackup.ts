@@ -8,6 +8,7 @@ import { runBackup, type RunSummary } from "../../../src/backup/engine";
 import { parseConfig } from "../../../src/config";
 import { createServers } from "../../../src/influx/servers";
 import { createLogger, flushLogger } from "../../../src/logger";
+import { runVerify, type VerifyResult } from "../../../src/verify/verify";
 
 export interface BackupRun {
   summary: RunSummary;
@@ -43,6 +44,30 @@ export async function backup(
     const summary = await runBackup({ config, source, destination, logger, cursors, signal });
     await flushLogger(logger);
     return { summary, log };
+  } finally {
+    servers.close();
+  }
+}
+
+export interface VerifyRun {
+  result: VerifyResult;
+  log: string;
+}
+
+/** Runs verification in-process (VERIFY_REPAIR in env decides whether it repairs). */
+export async function verify(env: Record<string, string>): Promise<VerifyRun> {
+  const config = parseConfig({ LOG_LEVEL: "DEBUG", STATE_DIR, ...env });
+  const { store: cursors } = CursorStore.open(config.stateDir);
+  cursors.load();
+  const stream = new PassThrough();
+  let log = "";
+  stream.on("data", (d: Buffer) => (log += d.toString()));
+  const logger = createLogger({ level: config.logLevel, stream });
+  const servers = createServers(config, logger);
+  try {
+    const result = await runVerify({ ...servers, config, logger, cursors, repair: config.verifyRepair });
+    await flushLogger(logger);
+    return { result, log };
   } finally {
     servers.close();
   }
