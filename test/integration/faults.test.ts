@@ -126,33 +126,40 @@ describe("faults", () => {
   }, 180_000);
 
   it("survives a destination restart in the middle of a backup", async () => {
-    const src = await seed(3n * DAY, MINUTE);
-    const dst = freshName("restart_b");
-    let restarted: Promise<unknown> | undefined;
-    const { summary } = await backup(envFor(src, dst, { DAYS_OF_PAGINATION: "0.5" }), {
-      onLog: (text) => {
-        if (!restarted && text.includes("window ")) {
-          restarted = (async () => {
-            proxy.mode = "refuse";
-            proxy.dropAll();
-            await exec("docker", ["restart", "-t", "2", dest.container.getId()]);
-            // The restarted container may get another host port.
-            const { stdout } = await exec("docker", ["port", dest.container.getId(), "8086/tcp"]);
-            proxy.upstreamPort = Number(stdout.trim().split("\n")[0]!.split(":").pop());
-            proxy.mode = "pass";
-          })();
-        }
-      },
-    });
-    await restarted;
-    expect(summary.failures).toEqual([]);
-    // The test's own helper used the old port; read through the proxy now.
-    const q = `SELECT * FROM cpu GROUP BY *`;
-    const res = await fetch(`${proxy.url}/query?db=${dst}`, { method: "POST", body: new URLSearchParams({ q }) });
-    expect(await res.text()).toBe(await source.queryText(q, src));
-    const u = new URL(dest.url);
-    u.port = String(proxy.upstreamPort);
-    dest.url = u.href.replace(/\/$/, "");
+    // A destination of its own: a restarted container may come back on another host port.
+    const own = await startInflux();
+    const u = new URL(own.url);
+    const ownProxy = await new TcpProxy(u.hostname, Number(u.port)).start();
+    try {
+      const src = await seed(3n * DAY, MINUTE);
+      const dst = freshName("restart_b");
+      let restarted: Promise<unknown> | undefined;
+      const { summary } = await backup(
+        { ...envFor(src, dst, { DAYS_OF_PAGINATION: "0.5" }), DEST_URL: ownProxy.url },
+        {
+          onLog: (text) => {
+            if (!restarted && text.includes("window ")) {
+              restarted = (async () => {
+                ownProxy.mode = "refuse";
+                ownProxy.dropAll();
+                await exec("docker", ["restart", "-t", "2", own.container.getId()]);
+                const { stdout } = await exec("docker", ["port", own.container.getId(), "8086/tcp"]);
+                ownProxy.upstreamPort = Number(stdout.trim().split("\n")[0]!.split(":").pop());
+                ownProxy.mode = "pass";
+              })();
+            }
+          },
+        },
+      );
+      await restarted;
+      expect(summary.failures).toEqual([]);
+      const q = `SELECT * FROM cpu GROUP BY *`;
+      const res = await fetch(`${ownProxy.url}/query?db=${dst}`, { method: "POST", body: new URLSearchParams({ q }) });
+      expect(await res.text()).toBe(await source.queryText(q, src));
+    } finally {
+      await ownProxy.stop();
+      await own.stop();
+    }
   }, 180_000);
 
   it("survives connections cut in the middle of answers", async () => {
