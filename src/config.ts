@@ -68,6 +68,10 @@ export interface Config {
   progressIntervalMs: number;
   influxdbNetwork: string;
   writeBatchSize: number;
+  /** Write requests in flight per measurement. */
+  writeConcurrency: number;
+  /** Measurements copied at the same time. */
+  concurrency: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -88,6 +92,8 @@ export const DEFAULTS = {
   LOG_LEVEL: "INFO",
   INFLUXDB_NETWORK: "influxdb_network",
   WRITE_BATCH_SIZE: "5000",
+  WRITE_CONCURRENCY: "2",
+  CONCURRENCY: "2",
   BACKUP_TIMEZONE: "UTC",
   HEALTH_PORT: "9100",
   STATE_DIR: "/var/lib/influxdb-backup",
@@ -124,6 +130,8 @@ export const VARIABLES = [
   "TIMEOUT_CLIENT",
   "DAYS_OF_PAGINATION",
   "WRITE_BATCH_SIZE",
+  "WRITE_CONCURRENCY",
+  "CONCURRENCY",
   "MAX_RETRIES",
   "RETRY_BASE_DELAY",
   "LOOKBACK",
@@ -239,6 +247,18 @@ export function parseConfig(env: Env): Config {
     "expected a whole number of lines from 1 to 1000000",
   );
 
+  const writeConcurrency = check(
+    "WRITE_CONCURRENCY",
+    z.coerce.number().int().min(1).max(64),
+    get("WRITE_CONCURRENCY") ?? DEFAULTS.WRITE_CONCURRENCY,
+    "expected a whole number of write requests in flight from 1 to 64",
+  );
+  const concurrency = check(
+    "CONCURRENCY",
+    z.coerce.number().int().min(1).max(64),
+    get("CONCURRENCY") ?? DEFAULTS.CONCURRENCY,
+    "expected a whole number of measurements copied at once, from 1 to 64",
+  );
   const levelRaw = get("LOG_LEVEL") ?? DEFAULTS.LOG_LEVEL;
   const logLevel = LOG_LEVELS[levelRaw.toUpperCase()];
   if (!logLevel)
@@ -324,6 +344,8 @@ export function parseConfig(env: Env): Config {
     progressIntervalMs: Number((progressNs ?? 0n) / 1_000_000n),
     influxdbNetwork: get("INFLUXDB_NETWORK") ?? DEFAULTS.INFLUXDB_NETWORK,
     writeBatchSize: batch as number,
+    writeConcurrency: writeConcurrency as number,
+    concurrency: concurrency as number,
   };
 }
 
@@ -430,6 +452,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     timeoutSeconds: config.timeoutMs / 1000,
     paginationDays: Number(config.paginationNs) / NS_PER_DAY,
     writeBatchSize: config.writeBatchSize,
+    writeConcurrency: config.writeConcurrency,
+    concurrency: config.concurrency,
     logFile: config.logFile,
     logLevel: config.logLevel,
     schedule: config.schedule ? `${config.schedule} (${config.timezone})` : "(none: run once)",

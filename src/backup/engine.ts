@@ -11,6 +11,7 @@ import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import type { CursorStore } from "./cursors";
 import { copyMeasurement, type CopyContext } from "./measurement";
+import { runPool } from "../pool";
 import type { Progress } from "./progress";
 import { describeFieldTypes } from "./schema";
 import { databaseExists, planDatabase, retentionPolicies, type DatabasePlan, type MeasurementTarget } from "./targets";
@@ -97,7 +98,7 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     logger,
     signal,
     cursors,
-    writeConcurrency: 2,
+    writeConcurrency: config.writeConcurrency,
     nowNs: BigInt(options.now?.() ?? Date.now()) * 1_000_000n,
     onProgress: options.onProgress,
   };
@@ -177,10 +178,11 @@ async function backupDatabase(
       default: rp.isDefault,
     });
   }
-  for (const { target } of plan.targets) {
+  // Several measurements at a time; each one's windows stay in order (its resume logic needs that).
+  await runPool(plan.targets, config.concurrency, async ({ target }) => {
     if (signal?.aborted) return;
     await backupMeasurement(ctx, target, summary, fail);
-  }
+  });
 }
 
 /** Reports what would be copied; writes and creates nothing. */

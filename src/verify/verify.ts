@@ -52,7 +52,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     logger,
     signal,
     cursors: options.cursors,
-    writeConcurrency: 2,
+    writeConcurrency: config.writeConcurrency,
     nowNs: BigInt(Date.now()) * 1_000_000n,
   };
   let pairs: DatabasePair[];
