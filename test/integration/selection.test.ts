@@ -3,7 +3,7 @@
  * regexes, excluded fields, measurement and field renames (also through incremental resume
  * and verify), bounded backfills, dry runs and progress lines.
  */
-import { DAY, MINUTE, START } from "./helpers/dataset";
+import { MINUTE, START } from "./helpers/dataset";
 import { fieldTypes, freshName } from "./helpers/influxServer";
 import { backup, verify } from "./helpers/runBackup";
 import { useServerPair } from "./helpers/serverPair";
