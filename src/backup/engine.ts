@@ -10,7 +10,7 @@ import { createDatabase, createRetentionPolicy, showDatabases } from "../influx/
 import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import type { CursorStore } from "./cursors";
-import { copyMeasurement, type CopyContext } from "./measurement";
+import { copyContext, copyMeasurement, type CopyContext } from "./measurement";
 import { runPool } from "../pool";
 import type { Progress } from "./progress";
 import { describeFieldTypes } from "./schema";
@@ -58,7 +58,7 @@ export interface EngineOptions {
 }
 
 export async function runBackup(options: EngineOptions): Promise<RunSummary> {
-  const { config, source, destination, logger, signal, cursors } = options;
+  const { config, source, destination, logger, signal } = options;
   const began = Date.now();
   const summary: RunSummary = {
     ok: true,
@@ -91,17 +91,7 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     return finish(summary, began, logger, signal);
   }
 
-  const ctx: CopyContext = {
-    config,
-    source,
-    destination,
-    logger,
-    signal,
-    cursors,
-    writeConcurrency: config.writeConcurrency,
-    nowNs: BigInt(options.now?.() ?? Date.now()) * 1_000_000n,
-    onProgress: options.onProgress,
-  };
+  const ctx = copyContext(options);
   for (const pair of pairs) {
     if (signal?.aborted) break;
     summary.databases++;

@@ -54,6 +54,24 @@ export interface CopyRange {
   moveCursor: boolean;
 }
 
+/** The context a run copies in: its clients, logger, cursors and clock. */
+export function copyContext(o: {
+  config: Config;
+  source: InfluxClient;
+  destination: InfluxClient;
+  logger: Logger;
+  cursors: CursorStore;
+  signal?: AbortSignal;
+  now?: () => number;
+  onProgress?: (p: Progress) => void;
+}): CopyContext {
+  return {
+    ...o,
+    writeConcurrency: o.config.writeConcurrency,
+    nowNs: BigInt(o.now?.() ?? Date.now()) * 1_000_000n,
+  };
+}
+
 /** Where to start and end this run, from the bounds, the cursor, the destination and the source. */
 export async function planRange(
   ctx: CopyContext,

@@ -84,6 +84,8 @@ export function quoteFieldString(value: string): string {
 /**
  * The series part of a line: measurement and tags sorted by key. Tags with an empty value
  * mean "this series has no such tag" (GROUP BY * reports them that way) and are left out.
+ * A tag value with a NUL is refused: GROUP BY * joins tag values with NULs to tell series
+ * apart, so two series can arrive merged under the tags of one (a=NUL and b=NUL do).
  */
 export function seriesKey(measurement: string, tags: Record<string, string> | undefined): string {
   let key = escapeMeasurement(measurement);
@@ -91,6 +93,11 @@ export function seriesKey(measurement: string, tags: Record<string, string> | un
   for (const k of Object.keys(tags).sort()) {
     const v = tags[k];
     if (v === undefined || v === "") continue;
+    if (v.includes("\0")) {
+      throw new UnrepresentableError(
+        `tag value ${JSON.stringify(v)} contains a NUL, which GROUP BY * cannot tell apart`,
+      );
+    }
     key += `,${escapeKey(k)}=${escapeKey(v)}`;
   }
   return key;

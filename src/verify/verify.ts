@@ -17,7 +17,7 @@ import type { Logger } from "../logger";
 import type { CursorStore } from "../backup/cursors";
 import { edgeTime } from "../backup/edges";
 import { resolvePairs } from "../backup/engine";
-import { copyWindowAgain, type CopyContext } from "../backup/measurement";
+import { copyContext, copyWindowAgain, type CopyContext } from "../backup/measurement";
 import { alignDown, planWindows, windowLength, type Window } from "../backup/plan";
 import { isNumeric } from "../backup/schema";
 import { databaseExists, planDatabase, type MeasurementTarget } from "../backup/targets";
@@ -43,18 +43,9 @@ export interface VerifyResult {
 }
 
 export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
-  const { config, source, destination, logger, signal } = options;
+  const { config, source, logger, signal } = options;
   const result: VerifyResult = { ok: true, measurements: [], errors: [], mismatchedWindows: 0 };
-  const ctx: CopyContext = {
-    config,
-    source,
-    destination,
-    logger,
-    signal,
-    cursors: options.cursors,
-    writeConcurrency: config.writeConcurrency,
-    nowNs: BigInt(Date.now()) * 1_000_000n,
-  };
+  const ctx = copyContext(options);
   let pairs: DatabasePair[];
   try {
     pairs = await resolvePairs(config, source, signal);
