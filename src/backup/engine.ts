@@ -260,7 +260,7 @@ async function backupMeasurement(
     if (r.unrepresentable > 0) {
       fail({
         ...where,
-        message: `${r.unrepresentable} point(s) have a line break in a name and cannot be written as line protocol`,
+        message: `${r.unrepresentable} point(s) cannot be written as line protocol: ${r.unrepresentableReason ?? "a name line protocol cannot carry"}`,
       });
     }
   } catch (err) {

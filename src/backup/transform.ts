@@ -5,7 +5,7 @@
 import {
   UnrepresentableError,
   encodeField,
-  escapeKey,
+  escapeFieldKey,
   seriesKey,
   type FieldType,
   type FieldValue,
@@ -23,6 +23,8 @@ export interface TransformStats {
   mismatched: number;
   /** Rows of series whose names line protocol cannot carry (a line break in a name). */
   unrepresentable: number;
+  /** Why, for the first such series. */
+  unrepresentableReason?: string;
 }
 
 export function emptyStats(): TransformStats {
@@ -35,6 +37,7 @@ export function addStats(into: TransformStats, from: TransformStats): void {
   into.nonFinite += from.nonFinite;
   into.mismatched += from.mismatched;
   into.unrepresentable += from.unrepresentable;
+  into.unrepresentableReason ??= from.unrepresentableReason;
 }
 
 /**
@@ -60,11 +63,12 @@ export function seriesToLines(
     series.columns.forEach((name, index) => {
       if (index === 0) return; // time
       const type = fieldTypes.get(name);
-      if (type) columns.push({ index, key: escapeKey(fieldRenames?.get(name) ?? name), type });
+      if (type) columns.push({ index, key: escapeFieldKey(fieldRenames?.get(name) ?? name), type });
     });
   } catch (err) {
     if (err instanceof UnrepresentableError) {
       stats.unrepresentable += rows.length;
+      stats.unrepresentableReason ??= err.message;
       return [];
     }
     throw err;

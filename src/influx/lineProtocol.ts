@@ -16,22 +16,17 @@ const LINE_BREAK = /\n/;
 
 /**
  * What InfluxDB 1.x cannot read back as written, besides line feeds and a trailing backslash
- * (which escapes the separator after it). Its line splitter reads a backslash as escaping the
- * next byte, so after an odd run of backslashes the escaped separator that follows is bare.
+ * (which escapes the separator after it):
  * - measurement: a line whose first non-blank character is # is a comment; leading tabs and
  *   NULs are stripped; the name is unescaped twice, so a backslash before , space = or " is lost;
- * - tag key or value: an odd run of backslashes before a space ends the series key early for the
- *   line splitter, which can then join two lines;
- * - field key: leading tabs and NULs are stripped (first field); an odd run of backslashes before
- *   , space or = cannot be parsed.
+ * - field key: leading tabs and NULs are stripped (first field); after an odd run of backslashes
+ *   the escaped , space or = that follows is bare for InfluxDB's line splitter (see below).
+ * Tags are checked for the whole series key, in seriesKey.
  */
 const MEASUREMENT_UNREPRESENTABLE: [RegExp, string][] = [
   [/^#/, "starts with #, which makes the line a comment"],
   [/^[\t\0]/, "starts with a tab or NUL, which InfluxDB strips"],
   [/\\[, ="]/, "has a backslash before a comma, space, equals sign or double quote, which InfluxDB drops"],
-];
-const TAG_UNREPRESENTABLE: [RegExp, string][] = [
-  [/(?:^|[^\\])(?:\\\\)*\\ /, "has an odd number of backslashes before a space"],
 ];
 const FIELD_KEY_UNREPRESENTABLE: [RegExp, string][] = [
   [/^[\t\0]/, "starts with a tab or NUL, which InfluxDB strips"],
@@ -65,7 +60,7 @@ export function escapeMeasurement(name: string): string {
 
 /** Tag keys and tag values escape commas, equals signs and spaces. */
 export function escapeKey(key: string): string {
-  return escapeWith(KEY_SPECIAL, key, TAG_UNREPRESENTABLE);
+  return escapeWith(KEY_SPECIAL, key);
 }
 
 /**
@@ -79,6 +74,35 @@ export function escapeFieldKey(key: string): string {
 /** String field values are double-quoted; backslashes and double quotes are escaped. */
 export function quoteFieldString(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * Whether InfluxDB's line splitter reads an encoded series key as a series key. The splitter is
+ * simpler than the parser: a backslash escapes the next byte, the first bare space starts the
+ * fields, after which bare = and , are counted and a double quote opens or closes a string when
+ * there are more = than ,. A tag with an odd run of backslashes before a space leaves a bare
+ * space in the key, so counting starts early; unless the key then ends unquoted with as many =
+ * as , (as if counting had not started), a string value with a line feed splits the line or a
+ * quote joins it to the next one.
+ */
+function splitterReadsAsKey(key: string): boolean {
+  let fields = false;
+  let quoted = false;
+  let equals = 0;
+  let commas = 0;
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i];
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (c === " ") fields = true;
+    if (!fields) continue;
+    if (!quoted && c === "=") equals++;
+    else if (!quoted && c === ",") commas++;
+    else if (c === '"' && equals > commas) quoted = !quoted;
+  }
+  return !fields || (!quoted && equals === commas);
 }
 
 /**
@@ -99,6 +123,11 @@ export function seriesKey(measurement: string, tags: Record<string, string> | un
       );
     }
     key += `,${escapeKey(k)}=${escapeKey(v)}`;
+  }
+  if (!splitterReadsAsKey(key)) {
+    throw new UnrepresentableError(
+      `series ${JSON.stringify(key)} has a backslash before a space in a tag, which InfluxDB would split or join lines at`,
+    );
   }
   return key;
 }
