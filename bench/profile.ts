@@ -1,0 +1,90 @@
+/** Summarises a V8 .cpuprofile: self time per function and per area (package, tool file, node internals). */
+import fs from "node:fs";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+export interface ProfileSummary {
+  file: string;
+  totalMs: number;
+  functions: { name: string; where: string; ms: number; pct: number }[];
+  areas: { area: string; ms: number; pct: number }[];
+}
+
+function shortUrl(url: string): string {
+  if (!url) return "";
+  const u = url.replace(/^file:\/\//, "");
+  const nm = u.lastIndexOf("/node_modules/");
+  if (nm >= 0) return u.slice(nm + "/node_modules/".length);
+  const dist = u.lastIndexOf("/dist/");
+  if (dist >= 0) return u.slice(dist + 1);
+  return u;
+}
+
+function areaOf(frame: ProfileNode["callFrame"]): string {
+  const url = frame.url.replace(/^file:\/\//, "");
+  if (!url) {
+    if (frame.functionName === "(garbage collector)") return "V8 garbage collector";
+    if (frame.functionName === "(idle)") return "idle (waiting for I/O)";
+    if (frame.functionName === "(program)") return "V8/native (program)";
+    return `native ${frame.functionName || "(anonymous)"}`;
+  }
+  const nm = url.lastIndexOf("/node_modules/");
+  if (nm >= 0) {
+    const rest = url.slice(nm + "/node_modules/".length).split("/");
+    return `package ${rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]}`;
+  }
+  const dist = url.lastIndexOf("/dist/");
+  if (dist >= 0) return `tool ${url.slice(dist + 1)}`;
+  if (url.startsWith("node:")) {
+    const mod = url.replace(/^node:(internal\/)?/, "").split("/")[0];
+    return `node:${mod}`;
+  }
+  return url;
+}
+
+export function summariseProfile(file: string, top = 20): ProfileSummary {
+  const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const fn = new Map<string, { name: string; where: string; us: number }>();
+  const area = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id);
+    if (!node) continue;
+    const f = node.callFrame;
+    const name = f.functionName || "(anonymous)";
+    const where = f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : "";
+    const key = `${name}|${where}`;
+    const entry = fn.get(key) ?? { name, where, us: 0 };
+    entry.us += us;
+    fn.set(key, entry);
+    const a = areaOf(f);
+    area.set(a, (area.get(a) ?? 0) + us);
+  }
+  const pct = (us: number) => (total > 0 ? (100 * us) / total : 0);
+  return {
+    file,
+    totalMs: total / 1000,
+    functions: [...fn.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((e) => ({ name: e.name, where: e.where, ms: e.us / 1000, pct: pct(e.us) })),
+    areas: [...area.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([a, us]) => ({ area: a, ms: us / 1000, pct: pct(us) })),
+  };
+}

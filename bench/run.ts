@@ -1,0 +1,849 @@
+/**
+ * Benchmark of influxdb-backup against real InfluxDB 1.x servers started here (see
+ * bench/README.md): server ceilings (destination write, source chunked read, server-side
+ * aggregate time), the tool's raw and aggregated runs measured from the outside (wall time,
+ * peak RSS, CPU), a memory-scaling run, and a correctness check after every tool run.
+ *
+ * Usage: npm run bench   (environment: BENCH_POINTS, BENCH_SERIES, BENCH_SCALE_POINTS,
+ * BENCH_SKIP_SCALE, BENCH_CPU_PROF, ... see bench/README.md)
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { checkAggregated, checkRaw, type CheckResult } from "./checks";
+import {
+  FIELD_TYPES,
+  MEASUREMENT,
+  seriesMajorBatches,
+  STEP_S,
+  timeMajorBatches,
+  timeRange,
+  totalPoints,
+  type Dataset,
+} from "./dataset";
+import { InfluxHttp } from "./http";
+import { summariseProfile, type ProfileSummary } from "./profile";
+import { cpuSeconds, killAllChildrenSync, startServers, machineCpu, waitQuiet, type Server } from "./servers";
+import { runTool, type ToolRun } from "./tool";
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+function intEnv(name: string, def: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return def;
+  const n = Number(raw.replace(/_/g, ""));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${raw}: expected a positive integer`);
+  return n;
+}
+
+const SETTINGS = {
+  points: intEnv("BENCH_POINTS", 1_000_000),
+  series: intEnv("BENCH_SERIES", 200),
+  scalePoints: intEnv("BENCH_SCALE_POINTS", 4_000_000),
+  skipScale: process.env.BENCH_SKIP_SCALE === "1",
+  cpuProfile: process.env.BENCH_CPU_PROF === "1",
+  batchLines: intEnv("BENCH_BATCH", 5000),
+  loadWriters: intEnv("BENCH_LOAD_WRITERS", 2),
+  timeoutS: intEnv("BENCH_TIMEOUT_S", 1500),
+  toolTimeoutS: intEnv("BENCH_TOOL_TIMEOUT_S", 600),
+  resultsDir: process.env.BENCH_RESULTS_DIR || path.join(os.tmpdir(), "influxdb-backup-bench"),
+  keep: process.env.BENCH_KEEP === "1",
+  daysOfPagination: Number(process.env.DAYS_OF_PAGINATION || 7),
+  writeBatchSize: process.env.WRITE_BATCH_SIZE || "5000",
+  /** Extra node options for every tool run, e.g. "--max-old-space-size=64" or "--trace-gc". */
+  toolNodeArgs: (process.env.BENCH_TOOL_NODE_ARGS ?? "").split(/\s+/).filter(Boolean),
+  /** Each ceiling is measured this many times and the best run is kept. */
+  repeats: intEnv("BENCH_REPEATS", 2),
+  bucket: "5m",
+  bucketNs: 300_000_000_000n,
+};
+
+const TARGETS = {
+  rawVsWriteCeiling: 0.8,
+  aggVsServerTime: 1.3,
+  scaleRssMiB: 150,
+  scaleRssRatio: 1.2,
+};
+
+function findRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string };
+      if (pkg.name === "influxdb-backup") return dir;
+    } catch {
+      // keep looking
+    }
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+const ROOT = findRoot();
+const T0 = performance.now();
+
+function progress(message: string): void {
+  const s = ((performance.now() - T0) / 1000).toFixed(1).padStart(6);
+  process.stdout.write(`[${s}s] ${message}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const int = (n: number): string => Math.round(n).toLocaleString("en-US");
+const fix = (n: number, d = 2): string => n.toFixed(d);
+const rate = (points: number, seconds: number): number => (seconds > 0 ? points / seconds : 0);
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+function table(rows: string[][], header: string[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [fmt(header), widths.map((w) => "-".repeat(w)).join("  "), ...all.slice(1).map(fmt)].join("\n");
+}
+
+function loud(lines: string[]): void {
+  const bar = "!".repeat(78);
+  process.stdout.write(`\n${bar}\n${lines.map((l) => `!! ${l}`).join("\n")}\n${bar}\n\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU accounting: who used the machine's CPU during a measurement
+
+interface CpuUse {
+  source?: number;
+  dest?: number;
+  /** Processes other than the tool, the two servers and this benchmark. */
+  other?: number;
+  /** CPU the hypervisor withheld. */
+  steal?: number;
+}
+
+const SERVERS: { source?: Server; dest?: Server } = {};
+
+/** Starts measuring; the returned function gives the CPU used since (tool CPU is not counted as other). */
+function cpuMeter(): (toolCpu?: number) => CpuUse {
+  const s0 = cpuSeconds(SERVERS.source?.pid);
+  const d0 = cpuSeconds(SERVERS.dest?.pid);
+  const m0 = machineCpu();
+  const self0 = process.cpuUsage();
+  return (toolCpu = 0) => {
+    const s1 = cpuSeconds(SERVERS.source?.pid);
+    const d1 = cpuSeconds(SERVERS.dest?.pid);
+    const m1 = machineCpu();
+    const self = process.cpuUsage(self0);
+    const source = s0 !== undefined && s1 !== undefined ? s1 - s0 : undefined;
+    const dest = d0 !== undefined && d1 !== undefined ? d1 - d0 : undefined;
+    const other =
+      m0 && m1 && source !== undefined && dest !== undefined
+        ? Math.max(0, m1.busy - m0.busy - source - dest - toolCpu - (self.user + self.system) / 1e6)
+        : undefined;
+    return { source, dest, other, steal: m0 && m1 ? m1.steal - m0.steal : undefined };
+  };
+}
+
+/**
+ * Other work took more than a fifth of a core on average (and more than half a second, below
+ * which tick granularity and loopback interrupts dominate): the figure is not reliable.
+ */
+const disturbed = (cpu: CpuUse, seconds: number): boolean =>
+  (cpu.other ?? 0) + (cpu.steal ?? 0) > Math.max(0.5, 0.2 * seconds);
+
+const cpuText = (n: number | undefined): string => (n === undefined ? "?" : fix(n, 1));
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+
+interface LoadResult {
+  db: string;
+  points: number;
+  seconds: number;
+  pointsPerSec: number;
+}
+
+async function load(server: Server, db: string, ds: Dataset): Promise<LoadResult> {
+  await server.http.query(`CREATE DATABASE "${db}"`);
+  const batches = timeMajorBatches(ds, SETTINGS.batchLines);
+  const began = performance.now();
+  const writer = async () => {
+    for (;;) {
+      const next = batches.next();
+      if (next.done) return;
+      await server.http.write(db, next.value);
+    }
+  };
+  await Promise.all(Array.from({ length: SETTINGS.loadWriters }, writer));
+  const seconds = (performance.now() - began) / 1000;
+  const points = totalPoints(ds);
+  return { db, points, seconds, pointsPerSec: rate(points, seconds) };
+}
+
+interface CeilingResult {
+  connections: number;
+  points: number;
+  batches: number;
+  bytes: number;
+  seconds: number;
+  pointsPerSec: number;
+  cpu: CpuUse;
+}
+
+/**
+ * Pre-generated line protocol of the dataset, in the order the tool writes it, sent in
+ * `connections` sequential streams of POST /write (one connection each) into a fresh database.
+ */
+async function writeCeiling(dest: Server, ds: Dataset, connections: number): Promise<CeilingResult> {
+  const db = `ceiling_${connections}`;
+  let batches: string[] | undefined = [...seriesMajorBatches(ds, SETTINGS.batchLines)];
+  const bytes = batches.reduce((n, b) => n + Buffer.byteLength(b), 0);
+  const count = batches.length;
+  await dest.http.query(`CREATE DATABASE "${db}"`);
+  await waitQuiet(dest);
+  const clients = Array.from({ length: connections }, () => new InfluxHttp(dest.url, 1));
+  let next = 0;
+  const all = batches;
+  const meter = cpuMeter();
+  const began = performance.now();
+  await Promise.all(
+    clients.map(async (client) => {
+      while (next < all.length) await client.write(db, all[next++]!);
+    }),
+  );
+  const seconds = (performance.now() - began) / 1000;
+  const cpu = meter();
+  for (const c of clients) c.close();
+  batches = undefined;
+  (globalThis as { gc?: () => void }).gc?.();
+  const counted = await dest.http.query(`SELECT count("usage") FROM "${MEASUREMENT}"`, db);
+  const n = Number(counted[0]?.values?.[0]?.[1] ?? 0);
+  if (n !== totalPoints(ds))
+    throw new Error(`write ceiling: destination holds ${n} points, expected ${totalPoints(ds)}`);
+  await dest.http.query(`DROP DATABASE "${db}"`);
+  const points = totalPoints(ds);
+  return {
+    connections,
+    points,
+    batches: count,
+    bytes,
+    seconds,
+    pointsPerSec: rate(points, seconds),
+    cpu,
+  };
+}
+
+interface ReadResult {
+  format: string;
+  bytes: number;
+  /** Best of the runs. */
+  seconds: number;
+  runs: number[];
+  pointsPerSec: number;
+  rows?: number;
+  cpu: CpuUse;
+}
+
+async function readCeilings(source: Server, db: string, points: number): Promise<ReadResult[]> {
+  const q = `SELECT * FROM "${MEASUREMENT}" GROUP BY *`;
+  const out: ReadResult[] = [];
+  const measure = async (format: string, run: () => Promise<{ bytes: number; ms: number; rows?: number }>) => {
+    let best: ReadResult | undefined;
+    const runs: number[] = [];
+    for (let i = 0; i < SETTINGS.repeats; i++) {
+      const meter = cpuMeter();
+      const r = await run();
+      const cpu = meter();
+      runs.push(r.ms / 1000);
+      if (!best || r.ms / 1000 < best.seconds) {
+        best = {
+          format,
+          bytes: r.bytes,
+          seconds: r.ms / 1000,
+          runs,
+          pointsPerSec: rate(points, r.ms / 1000),
+          rows: r.rows,
+          cpu,
+        };
+      }
+    }
+    out.push(best!);
+  };
+  await measure("msgpack", () => source.http.drain(q, db, "msgpack"));
+  await measure("json", () => source.http.drain(q, db, "json"));
+  await measure("msgpack+decode", () => source.http.decodeCount(q, db));
+  const decoded = out[out.length - 1]!;
+  if (decoded.rows !== points) {
+    throw new Error(`read ceiling: the source answered ${decoded.rows} rows, expected ${points}`);
+  }
+  return out;
+}
+
+function alignDown(t: bigint, step: bigint): bigint {
+  const r = t % step;
+  return r < 0n ? t - r - step : t - r;
+}
+const alignUp = (t: bigint, step: bigint): bigint => (alignDown(t, step) === t ? t : alignDown(t, step) + step);
+
+/** The tool's windows for a first backup in aggregated mode (same rule as src/backup/plan.ts). */
+function aggregateWindows(ds: Dataset): { startNs: bigint; endNs: bigint }[] {
+  const { oldestNs, newestNs } = timeRange(ds);
+  const paginationNs = BigInt(Math.round(SETTINGS.daysOfPagination * 86_400)) * 1_000_000_000n;
+  const buckets = paginationNs / SETTINGS.bucketNs;
+  const windowNs = (buckets > 0n ? buckets : 1n) * SETTINGS.bucketNs;
+  const start = alignDown(oldestNs, SETTINGS.bucketNs);
+  const end = alignUp(newestNs + 1n, SETTINGS.bucketNs);
+  const windows: { startNs: bigint; endNs: bigint }[] = [];
+  for (let cursor = start; cursor < end;) {
+    const next = alignDown(cursor, windowNs) + windowNs;
+    const stop = next < end ? next : end;
+    windows.push({ startNs: cursor, endNs: stop });
+    cursor = stop;
+  }
+  return windows;
+}
+
+interface AggregateTimeResult {
+  windows: number;
+  queries: number;
+  bytes: number;
+  /** Best of the runs. */
+  seconds: number;
+  runs: number[];
+  meanSeconds: number;
+  lastSeconds: number;
+  cpu: CpuUse;
+}
+
+async function aggregateServerTime(source: Server, db: string, ds: Dataset): Promise<AggregateTimeResult> {
+  let best: AggregateTimeResult | undefined;
+  const runs: number[] = [];
+  for (let i = 0; i < SETTINGS.repeats; i++) {
+    const r = await aggregateQueriesOnce(source, db, ds);
+    runs.push(r.seconds);
+    if (!best || r.seconds < best.seconds) best = r;
+  }
+  return { ...best!, runs };
+}
+
+/** The tool's aggregate queries for a first backup, one window after the other, mean then last, drained. */
+async function aggregateQueriesOnce(source: Server, db: string, ds: Dataset): Promise<AggregateTimeResult> {
+  const qi = (s: string) => `"${s}"`;
+  const numeric = Object.keys(FIELD_TYPES)
+    .filter((f) => FIELD_TYPES[f] === "float" || FIELD_TYPES[f] === "integer")
+    .sort();
+  const other = Object.keys(FIELD_TYPES)
+    .filter((f) => !numeric.includes(f))
+    .sort();
+  const windows = aggregateWindows(ds);
+  const from = `${qi(db)}.${qi("autogen")}.${qi(MEASUREMENT)}`;
+  let bytes = 0;
+  let meanMs = 0;
+  let lastMs = 0;
+  let queries = 0;
+  const meter = cpuMeter();
+  for (const w of windows) {
+    const where = `WHERE time >= ${w.startNs} AND time < ${w.endNs} GROUP BY time(${SETTINGS.bucket}), * fill(none)`;
+    for (const [fn, fields] of [
+      ["mean", numeric],
+      ["last", other],
+    ] as const) {
+      if (fields.length === 0) continue;
+      const cols = fields.map((f) => `${fn}(${qi(f)}) AS ${qi(f)}`).join(", ");
+      const r = await source.http.drain(`SELECT ${cols} FROM ${from} ${where}`, db, "msgpack");
+      queries++;
+      bytes += r.bytes;
+      if (fn === "mean") meanMs += r.ms;
+      else lastMs += r.ms;
+    }
+  }
+  const cpu = meter();
+  return {
+    windows: windows.length,
+    queries,
+    bytes,
+    seconds: (meanMs + lastMs) / 1000,
+    runs: [],
+    meanSeconds: meanMs / 1000,
+    lastSeconds: lastMs / 1000,
+    cpu,
+  };
+}
+
+interface ToolResult {
+  label: string;
+  mode: "raw" | "aggregated";
+  sourceDb: string;
+  destDb: string;
+  points: number;
+  run: ToolRun;
+  pointsPerSec: number;
+  cpu: CpuUse;
+  check: CheckResult;
+  logFile: string;
+  profile?: ProfileSummary;
+}
+
+async function toolRun(
+  ctx: { source: Server; dest: Server; root: string },
+  label: string,
+  sourceDb: string,
+  ds: Dataset,
+  mode: "raw" | "aggregated",
+  nodeArgs: string[] = [],
+): Promise<ToolResult> {
+  const { source, dest, root } = ctx;
+  const destDb = `${label}_copy`;
+  const logFile = path.join(root, `${label}.log`);
+  const cwd = fs.mkdtempSync(path.join(root, `${label}-cwd-`));
+  await waitQuiet(source);
+  await waitQuiet(dest);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? cwd,
+    SOURCE_URL: source.url,
+    SOURCE_DBS: sourceDb,
+    DEST_URL: dest.url,
+    DEST_DBS: destDb,
+    SOURCE_GROUP_BY: mode === "raw" ? "raw" : SETTINGS.bucket,
+    DAYS_OF_PAGINATION: String(SETTINGS.daysOfPagination),
+    WRITE_BATCH_SIZE: SETTINGS.writeBatchSize,
+    LOG_FILE: logFile,
+    LOG_LEVEL: "INFO",
+    STATE_DIR: "none",
+    HEALTH_PORT: "0",
+    BACKUP_SCHEDULE: "",
+  };
+  const shownArgs = [...SETTINGS.toolNodeArgs, ...nodeArgs];
+  progress(
+    `tool ${label}: SOURCE_GROUP_BY=${env.SOURCE_GROUP_BY} ${sourceDb} -> ${destDb}` +
+      (shownArgs.length ? ` (node ${shownArgs.join(" ")})` : ""),
+  );
+  const meter = cpuMeter();
+  const run = await runTool({
+    root: ROOT,
+    cwd,
+    env,
+    nodeArgs: [...SETTINGS.toolNodeArgs, ...nodeArgs],
+    timeoutMs: SETTINGS.toolTimeoutS * 1000,
+  });
+  const cpu = meter(run.cpuSeconds);
+  const points = totalPoints(ds);
+  progress(
+    `tool ${label}: exit ${run.exitCode ?? run.signal}${run.timedOut ? " (TIMED OUT)" : ""}, ${fix(run.wallSeconds)} s, ` +
+      `peak RSS ${fix(run.peakRssMiB, 1)} MiB; checking the destination`,
+  );
+  let check: CheckResult;
+  const { oldestNs, newestNs } = timeRange(ds);
+  const mid = (oldestNs + newestNs) / 2n;
+  if (run.exitCode !== 0) {
+    check = {
+      ok: false,
+      problems: [`the tool exited with ${run.exitCode ?? run.signal}:\n${run.outputTail}`],
+      checked: [],
+    };
+  } else if (mode === "raw") {
+    check = await checkRaw(
+      { http: source.http, db: sourceDb },
+      { http: dest.http, db: destDb },
+      MEASUREMENT,
+      { points, series: ds.series },
+      { startNs: mid, endNs: mid + 600_000_000_000n },
+    );
+  } else {
+    const startNs = alignDown(oldestNs, SETTINGS.bucketNs);
+    check = await checkAggregated(
+      { http: source.http, db: sourceDb },
+      { http: dest.http, db: destDb },
+      MEASUREMENT,
+      SETTINGS.bucket,
+      { startNs, endNs: alignUp(newestNs + 1n, SETTINGS.bucketNs) },
+      { startNs: alignDown(mid, SETTINGS.bucketNs), endNs: alignDown(mid, SETTINGS.bucketNs) + 3_600_000_000_000n },
+    );
+  }
+  if (!check.ok) {
+    loud([
+      `CORRECTNESS CHECK FAILED after tool run "${label}" (${mode}, ${sourceDb} -> ${destDb}):`,
+      ...check.problems.flatMap((p) => p.split("\n")),
+      `tool log: ${logFile}`,
+    ]);
+  } else {
+    progress(`tool ${label}: destination matches the source (${check.checked.join("; ")})`);
+  }
+  if (!SETTINGS.keep) await dest.http.query(`DROP DATABASE "${destDb}"`);
+  return {
+    label,
+    mode,
+    sourceDb,
+    destDb,
+    points,
+    run,
+    pointsPerSec: rate(points, run.wallSeconds),
+    cpu,
+    check,
+    logFile,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+function environment(source: Server): Record<string, unknown> {
+  const git = (args: string[]) => spawnSync("git", ["-C", ROOT, ...args], { encoding: "utf8" }).stdout?.trim() ?? "";
+  const dirty = git(["status", "--porcelain", "--", "src"])
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.trim());
+  return {
+    node: process.version,
+    influxdb: source.version,
+    servers: source.kind,
+    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? "?"}`,
+    memory: mib(os.totalmem()),
+    loadAverage: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" "),
+    commit: git(["rev-parse", "--short", "HEAD"]),
+    uncommittedInSrc: dirty,
+  };
+}
+
+function datasetOf(points: number): Dataset {
+  const perSeries = Math.max(1, Math.floor(points / SETTINGS.series));
+  return { series: SETTINGS.series, perSeries };
+}
+
+async function bench(source: Server, dest: Server, root: string): Promise<number> {
+  const ctx = { source, dest, root };
+  const ds = datasetOf(SETTINGS.points);
+  const N = totalPoints(ds);
+  const env = environment(source);
+  process.stdout.write(
+    `influxdb-backup benchmark\n` +
+      `  dataset: ${int(N)} points = ${ds.series} series x ${int(ds.perSeries)} points, ${STEP_S} s apart; ` +
+      `fields ${Object.entries(FIELD_TYPES)
+        .map(([f, t]) => `${f}:${t}`)
+        .join(", ")}; tags host, region\n` +
+      `  servers: ${source.kind} InfluxDB ${source.version}, source ${source.url}, destination ${dest.url}\n` +
+      `  machine: ${String(env.cpus)}, ${String(env.memory)}, node ${process.version}, load ${String(env.loadAverage)}\n` +
+      `  code: commit ${String(env.commit)}${(env.uncommittedInSrc as string[]).length ? `, uncommitted changes in src: ${(env.uncommittedInSrc as string[]).join(" ")}` : ""}\n\n`,
+  );
+
+  const before = machineCpu();
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = machineCpu();
+  const busyCores = before && after ? after.busy - before.busy + after.steal - before.steal : 0;
+  if (busyCores > 0.3) {
+    process.stdout.write(
+      `  NOTE: other work is using ${busyCores.toFixed(1)} of ${os.cpus().length} cores right now: figures may be disturbed (see "other CPU s")\n\n`,
+    );
+  }
+  progress(
+    `loading ${int(N)} points into source db "bench" (${int(SETTINGS.batchLines)}-line batches, ${SETTINGS.loadWriters} writers)`,
+  );
+  const loaded = await load(source, "bench", ds);
+  progress(`loaded in ${fix(loaded.seconds)} s (${int(loaded.pointsPerSec)} points/s)`);
+
+  progress("destination write ceiling: one connection, sequential POST /write");
+  const ceiling = await writeCeiling(dest, ds, 1);
+  progress(`write ceiling ${int(ceiling.pointsPerSec)} points/s (${fix(ceiling.seconds)} s)`);
+  progress("destination write with two connections (the tool keeps up to 2 writes in flight)");
+  const ceiling2 = await writeCeiling(dest, ds, 2);
+  progress(`two connections: ${int(ceiling2.pointsPerSec)} points/s (${fix(ceiling2.seconds)} s)`);
+
+  progress(`waiting for the source to finish compactions (waited ${fix(await waitQuiet(source), 1)} s)`);
+  progress("source chunked-read ceiling: SELECT * FROM bench GROUP BY *, chunk_size=10000");
+  const reads = await readCeilings(source, "bench", N);
+  for (const r of reads) {
+    progress(
+      `read ${r.format}: ${int(r.pointsPerSec)} points/s (best of ${r.runs.map((x) => fix(x)).join(", ")} s; ${mib(r.bytes)})`,
+    );
+  }
+
+  progress(
+    `server-side aggregate queries (GROUP BY time(${SETTINGS.bucket}), *; ${SETTINGS.daysOfPagination}-day windows)`,
+  );
+  const agg = await aggregateServerTime(source, "bench", ds);
+  progress(
+    `aggregate queries: ${fix(agg.seconds)} s (best of ${agg.runs.map((x) => fix(x)).join(", ")} s) over ` +
+      `${agg.windows} window(s), ${agg.queries} queries`,
+  );
+
+  const raw = await toolRun(ctx, "raw_1m", "bench", ds, "raw");
+  const aggregated = await toolRun(ctx, "agg_1m", "bench", ds, "aggregated");
+  const toolRuns = [raw, aggregated];
+
+  let scale: { load: LoadResult; run: ToolResult } | undefined;
+  if (!SETTINGS.skipScale) {
+    const sds = datasetOf(SETTINGS.scalePoints);
+    progress(`scale: loading ${int(totalPoints(sds))} points into source db "bench_scale"`);
+    const sload = await load(source, "bench_scale", sds);
+    progress(`loaded in ${fix(sload.seconds)} s (${int(sload.pointsPerSec)} points/s)`);
+    const srun = await toolRun(ctx, "raw_scale", "bench_scale", sds, "raw");
+    toolRuns.push(srun);
+    scale = { load: sload, run: srun };
+  }
+
+  let profiled: ToolResult | undefined;
+  if (SETTINGS.cpuProfile) {
+    const dir = path.join(SETTINGS.resultsDir, `cpuprof-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+    fs.mkdirSync(dir, { recursive: true });
+    profiled = await toolRun(ctx, "raw_prof", "bench", ds, "raw", ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+    toolRuns.push(profiled);
+    const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    if (file) profiled.profile = summariseProfile(path.join(dir, file));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Report
+
+  const rawRatio = raw.pointsPerSec / ceiling.pointsPerSec;
+  const aggRatio = aggregated.run.wallSeconds / agg.seconds;
+  const scaleRatio = scale ? scale.run.run.peakRssMiB / raw.run.peakRssMiB : undefined;
+  /** "other+steal" CPU seconds of a measurement, marked when it disturbed the figure. */
+  const busy = (cpu: CpuUse, seconds: number) =>
+    `${cpuText((cpu.other ?? 0) + (cpu.steal ?? 0))}${disturbed(cpu, seconds) ? " BUSY" : ""}`;
+  const serverCpu = (cpu: CpuUse) => `src CPU ${cpuText(cpu.source)} s, dst CPU ${cpuText(cpu.dest)} s`;
+
+  const rows: string[][] = [
+    [
+      "load source (time-major, 2 writers)",
+      int(loaded.pointsPerSec),
+      fix(loaded.seconds),
+      "",
+      "",
+      "",
+      `${int(N)} points`,
+    ],
+    ...[ceiling, ceiling2].map((c) => [
+      c.connections === 1
+        ? "dest write ceiling (1 conn, sequential)"
+        : `dest write, ${c.connections} connections (info)`,
+      int(c.pointsPerSec),
+      fix(c.seconds),
+      "",
+      busy(c.cpu, c.seconds),
+      "",
+      `${c.batches} x ${SETTINGS.batchLines} lines, ${mib(c.bytes)}, series-major; dst CPU ${cpuText(c.cpu.dest)} s`,
+    ]),
+    ...reads.map((r) => [
+      `source chunked read, ${r.format}`,
+      int(r.pointsPerSec),
+      fix(r.seconds),
+      "",
+      busy(r.cpu, r.seconds),
+      "",
+      `best of ${r.runs.map((x) => fix(x)).join("/")} s; ${mib(r.bytes)}; src CPU ${cpuText(r.cpu.source)} s${r.format.includes("decode") ? "; decoded in this process" : ""}`,
+    ]),
+    [
+      `server-side aggregates (${SETTINGS.bucket}, mean+last)`,
+      int(rate(N, agg.seconds)),
+      fix(agg.seconds),
+      "",
+      busy(agg.cpu, agg.seconds),
+      "",
+      `best of ${agg.runs.map((x) => fix(x)).join("/")} s; ${agg.windows} window(s), ${agg.queries} queries: mean ${fix(agg.meanSeconds)} s + last ${fix(agg.lastSeconds)} s; src CPU ${cpuText(agg.cpu.source)} s`,
+    ],
+    ...toolRuns.map((r) => [
+      `tool ${r.mode}${r.label === "raw_prof" ? " (--cpu-prof)" : ""} ${int(r.points)} points`,
+      int(r.pointsPerSec),
+      fix(r.run.wallSeconds),
+      fix(r.run.peakRssMiB, 1),
+      busy(r.cpu, r.run.wallSeconds),
+      r.check.ok ? "OK" : "MISMATCH",
+      `tool says ${r.run.summary.seconds ?? "?"} s; tool CPU ${fix(r.run.cpuSeconds, 1)} s, ${serverCpu(r.cpu)}`,
+    ]),
+  ];
+  if (scale) {
+    rows.splice(rows.length - (profiled ? 2 : 1), 0, [
+      `load source scale (time-major, 2 writers)`,
+      int(scale.load.pointsPerSec),
+      fix(scale.load.seconds),
+      "",
+      "",
+      "",
+      `${int(scale.load.points)} points`,
+    ]);
+  }
+
+  const result = (pass: boolean | undefined, inputsDisturbed: boolean) =>
+    (pass === undefined ? "SKIP" : pass ? "PASS" : "FAIL") + (pass !== undefined && inputsDisturbed ? " (BUSY)" : "");
+  const targets: { name: string; value: string; pass: boolean | undefined; result: string }[] = [
+    {
+      name: `raw >= ${TARGETS.rawVsWriteCeiling} x single-connection write ceiling (${int(N)} points)`,
+      value: `${fix(rawRatio)} x (${int(raw.pointsPerSec)} vs ${int(ceiling.pointsPerSec)} points/s)`,
+      pass: rawRatio >= TARGETS.rawVsWriteCeiling,
+      result: result(
+        rawRatio >= TARGETS.rawVsWriteCeiling,
+        disturbed(ceiling.cpu, ceiling.seconds) || disturbed(raw.cpu, raw.run.wallSeconds),
+      ),
+    },
+    {
+      name: `aggregated wall time <= ${TARGETS.aggVsServerTime} x server-side aggregate time`,
+      value: `${fix(aggRatio)} x (${fix(aggregated.run.wallSeconds)} s vs ${fix(agg.seconds)} s)`,
+      pass: aggRatio <= TARGETS.aggVsServerTime,
+      result: result(
+        aggRatio <= TARGETS.aggVsServerTime,
+        disturbed(agg.cpu, agg.seconds) || disturbed(aggregated.cpu, aggregated.run.wallSeconds),
+      ),
+    },
+    {
+      name: `peak RSS < ${TARGETS.scaleRssMiB} MiB at ${int(SETTINGS.scalePoints)} points raw`,
+      value: scale ? `${fix(scale.run.run.peakRssMiB, 1)} MiB` : "skipped",
+      pass: scale ? scale.run.run.peakRssMiB < TARGETS.scaleRssMiB : undefined,
+      result: result(scale ? scale.run.run.peakRssMiB < TARGETS.scaleRssMiB : undefined, false),
+    },
+    {
+      name: `peak RSS at ${int(SETTINGS.scalePoints)} within 20% of ${int(N)} (ratio <= ${TARGETS.scaleRssRatio})`,
+      value:
+        scale && scaleRatio !== undefined
+          ? `${fix(scaleRatio)} x (${fix(scale.run.run.peakRssMiB, 1)} vs ${fix(raw.run.peakRssMiB, 1)} MiB)`
+          : "skipped",
+      pass: scaleRatio === undefined ? undefined : scaleRatio <= TARGETS.scaleRssRatio,
+      result: result(scaleRatio === undefined ? undefined : scaleRatio <= TARGETS.scaleRssRatio, false),
+    },
+  ];
+
+  const failedChecks = toolRuns.filter((r) => !r.check.ok);
+  const out: string[] = [];
+  out.push("", "RESULTS", "");
+  out.push(table(rows, ["measurement", "points/s", "seconds", "peak RSS MiB", "other CPU s", "check", "detail"]));
+  out.push(
+    "",
+    `other CPU s: CPU used during the measurement by processes outside the benchmark, plus hypervisor steal;` +
+      ` BUSY = more than 0.2 core on average (and 0.5 s), the figure is disturbed.`,
+  );
+  out.push("", "TARGETS", "");
+  out.push(
+    table(
+      targets.map((t) => [t.name, t.value, t.result]),
+      ["target", "measured", "result"],
+    ),
+  );
+  out.push("", "CORRECTNESS", "");
+  for (const r of toolRuns) {
+    out.push(
+      `  ${r.check.ok ? "OK      " : "MISMATCH"} ${r.label}: ${r.check.ok ? r.check.checked.join("; ") : r.check.problems.join(" | ")}`,
+    );
+  }
+  if (profiled?.profile) {
+    const p = profiled.profile;
+    out.push("", `CPU PROFILE of the raw run (${p.file}, ${fix(p.totalMs / 1000)} s sampled)`, "");
+    out.push(
+      table(
+        p.areas.slice(0, 12).map((a) => [a.area, fix(a.ms / 1000), fix(a.pct, 1)]),
+        ["self time by area", "seconds", "%"],
+      ),
+    );
+    out.push("");
+    out.push(
+      table(
+        p.functions.map((f) => [f.name, fix(f.ms / 1000), fix(f.pct, 1), f.where]),
+        ["top self-time functions", "seconds", "%", "where"],
+      ),
+    );
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+
+  const results = {
+    when: new Date().toISOString(),
+    settings: { ...SETTINGS, bucketNs: SETTINGS.bucketNs.toString() },
+    environment: env,
+    dataset: { ...ds, points: N, measurement: MEASUREMENT, fields: FIELD_TYPES, stepSeconds: STEP_S },
+    load: loaded,
+    writeCeiling: ceiling,
+    writeTwoConnections: ceiling2,
+    readCeilings: reads,
+    aggregateServerTime: agg,
+    toolRuns: toolRuns.map((r) => ({
+      label: r.label,
+      mode: r.mode,
+      sourceDb: r.sourceDb,
+      destDb: r.destDb,
+      points: r.points,
+      pointsPerSec: r.pointsPerSec,
+      wallSeconds: r.run.wallSeconds,
+      peakRssMiB: r.run.peakRssMiB,
+      maxSampledRssMiB: r.run.maxSampledRssMiB,
+      toolCpuSeconds: r.run.cpuSeconds,
+      cpu: r.cpu,
+      disturbed: disturbed(r.cpu, r.run.wallSeconds),
+      exitCode: r.run.exitCode,
+      toolSummary: r.run.summary,
+      check: r.check,
+      profile: r.profile,
+    })),
+    scaleLoad: scale?.load,
+    targets,
+    ok: failedChecks.length === 0,
+    totalSeconds: (performance.now() - T0) / 1000,
+  };
+  fs.mkdirSync(SETTINGS.resultsDir, { recursive: true });
+  const latest = path.join(SETTINGS.resultsDir, "latest.json");
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  fs.writeFileSync(latest, json);
+  fs.writeFileSync(path.join(SETTINGS.resultsDir, `bench-${results.when.replace(/[:.]/g, "-")}.json`), json);
+  process.stdout.write(
+    `\nresults: ${latest}\ntotal time: ${fix(results.totalSeconds, 1)} s; load average at start ${String(env.loadAverage)}, ` +
+      `at end ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")} (${os.cpus().length} cores)\n`,
+  );
+
+  if (failedChecks.length) {
+    loud([
+      `CORRECTNESS CHECK FAILED for ${failedChecks.map((r) => r.label).join(", ")}: the destination does not match the source.`,
+      "See the CORRECTNESS section above and the tool logs.",
+    ]);
+    return 1;
+  }
+  return 0;
+}
+
+async function main(): Promise<number> {
+  if (!fs.existsSync(path.join(ROOT, "dist", "main.js"))) {
+    throw new Error(`${path.join(ROOT, "dist", "main.js")} is missing: run npm run build first`);
+  }
+  const watchdog = setTimeout(() => {
+    loud([`benchmark took longer than BENCH_TIMEOUT_S=${SETTINGS.timeoutS} s: stopping everything`]);
+    killAllChildrenSync();
+    process.exit(3);
+  }, SETTINGS.timeoutS * 1000);
+  watchdog.unref();
+  progress("starting source and destination InfluxDB");
+  const { servers, root } = await startServers(["source", "destination"]);
+  const [source, dest] = servers as [Server, Server];
+  SERVERS.source = source;
+  SERVERS.dest = dest;
+  try {
+    return await bench(source, dest, root);
+  } finally {
+    progress("stopping the servers");
+    await Promise.allSettled(servers.map((s) => s.stop()));
+    if (!SETTINGS.keep) fs.rmSync(root, { recursive: true, force: true });
+    else progress(`kept ${root}`);
+  }
+}
+
+process.on("exit", killAllChildrenSync);
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    killAllChildrenSync();
+    process.exit(130);
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    loud([`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`]);
+    killAllChildrenSync();
+    process.exit(1);
+  },
+);
