@@ -16,7 +16,8 @@ import { alignDown, countWindows, cursorAfter, planWindows, resumeStart, windowL
 import { ProgressReporter, describeProgress, type Progress } from "./progress";
 import { isNumeric } from "./schema";
 import type { MeasurementTarget } from "./targets";
-import { addStats, emptyStats, seriesToLines, type TransformStats } from "./transform";
+import { addStats, emptyStats, type TransformStats } from "./transform";
+import { LineBatcher, transcodeChunk } from "./transcode";
 import { BatchWriter, type Rejection } from "./writer";
 
 export interface MeasurementResult extends TransformStats {
@@ -228,10 +229,38 @@ async function copyWindow(
     if (other.length)
       queries.push(aggregateWindow("last", sourceDb, rp, schema.name, other, bucket, window.startNs, window.endNs));
   }
-  for (const q of queries) {
-    for await (const series of source.stream(q, { db: sourceDb, signal })) {
-      const lines = seriesToLines(series, target.destMeasurement, schema.fields, stats, target.fieldRenames);
-      if (lines.length) await writer.add(lines);
-    }
+  // The mean() and last() queries run at the same time: the server computes both in
+  // parallel, and both feed the same bounded writer. If one fails, the other is stopped too.
+  const local = new AbortController();
+  const stop = () => local.abort(signal?.reason);
+  signal?.addEventListener("abort", stop, { once: true });
+  let firstError: { error: unknown } | undefined;
+  try {
+    await Promise.allSettled(
+      queries.map(async (q) => {
+        // Each answer chunk is transcoded from MessagePack straight into line protocol bytes,
+        // and full batches go to the writer before the next chunk is read.
+        const lines = new LineBatcher(writer.batchSize);
+        const fieldsOut = {
+          measurement: target.destMeasurement,
+          fieldTypes: schema.fields,
+          fieldRenames: target.fieldRenames,
+        };
+        try {
+          await source.readChunks(q, { db: sourceDb, signal: local.signal }, async (chunk) => {
+            const { partial } = transcodeChunk(chunk, fieldsOut, lines, stats);
+            if (!partial) lines.closeBatch();
+            for (const batch of lines.take()) await writer.add(batch);
+            return partial;
+          });
+        } catch (err) {
+          firstError ??= { error: err }; // the cause, not the sibling stopped because of it
+          local.abort(err);
+        }
+      }),
+    );
+    if (firstError) throw firstError.error;
+  } finally {
+    signal?.removeEventListener("abort", stop);
   }
 }

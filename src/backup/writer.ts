@@ -1,8 +1,8 @@
 /**
- * Batches line protocol and keeps a bounded number of writes in flight. `add` waits when
- * all slots are busy, so a fast reader is paused by a slow destination (backpressure) and
- * memory stays bounded by batchSize × (concurrency + 1) lines. Writes are never aborted
- * half-way: a stop request lets the batches in flight finish (see abandon).
+ * Keeps a bounded number of line protocol batches in flight. `add` waits while all slots are
+ * busy, so a fast reader is paused by a slow destination (backpressure) and memory stays
+ * bounded by batchSize × (concurrency + 1) lines. Writes are never aborted half-way: a stop
+ * request lets the batches in flight finish (see abandon).
  *
  * Points the destination refuses are never dropped silently. InfluxDB answers a batch with
  * some bad points with HTTP 400 "partial write" and keeps the good ones; the batch is then
@@ -28,8 +28,22 @@ function refusesPoints(message: string): boolean {
   return /partial write|unable to parse|field type conflict/.test(message);
 }
 
+/** Whole lines of line protocol: the bytes, and the offset just past each line's "\n". */
+export interface Batch {
+  body: Buffer;
+  ends: number[];
+}
+
+/** Splits a batch after `count` lines. */
+export function splitBatch(batch: Batch, count: number): [Batch, Batch] {
+  const cut = batch.ends[count - 1] as number;
+  return [
+    { body: batch.body.subarray(0, cut), ends: batch.ends.slice(0, count) },
+    { body: batch.body.subarray(cut), ends: batch.ends.slice(count).map((e) => e - cut) },
+  ];
+}
+
 export class BatchWriter {
-  private buffer: string[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown;
   private rejections = new Map<string, Rejection>();
@@ -41,30 +55,33 @@ export class BatchWriter {
     private readonly client: InfluxClient,
     private readonly db: string,
     private readonly rp: string,
-    private batchSize: number,
+    /** Lines per request; shrinks when the destination answers 413. */
+    public batchSize: number,
     private readonly concurrency: number,
   ) {}
 
-  async add(lines: string[]): Promise<void> {
-    for (const line of lines) {
-      this.buffer.push(line);
-      if (this.buffer.length >= this.batchSize) await this.dispatch();
+  /** Sends a batch once a slot is free (waiting is the backpressure); throws an earlier failure. */
+  async add(batch: Batch): Promise<void> {
+    let rest = batch;
+    while (rest.ends.length > this.batchSize) {
+      const [head, tail] = splitBatch(rest, this.batchSize);
+      await this.dispatch(head);
+      rest = tail;
     }
+    if (rest.ends.length > 0) await this.dispatch(rest);
   }
 
-  /** Sends what is buffered and waits for every write; throws the first failure. */
+  /** Waits for every write; throws the first failure. */
   async flush(): Promise<void> {
-    if (this.buffer.length > 0) await this.dispatch();
     await Promise.all(this.inFlight);
     this.throwIfFailed();
   }
 
   /**
-   * Waits for the writes already sent and drops what was not sent yet: on a stop request no
-   * batch is cut in half, and the window's cursor is not moved, so the next run repeats it.
+   * Waits for the writes already sent and forgets their failure: on a stop request or before a
+   * retry no batch is cut in half, and the window's cursor is not moved, so it is repeated.
    */
   async abandon(): Promise<void> {
-    this.buffer = [];
     await Promise.allSettled(this.inFlight);
     this.failure = undefined;
   }
@@ -76,14 +93,12 @@ export class BatchWriter {
     return list;
   }
 
-  private async dispatch(): Promise<void> {
+  private async dispatch(batch: Batch): Promise<void> {
     this.throwIfFailed();
     while (this.inFlight.size >= this.concurrency) {
       await Promise.race(this.inFlight);
       this.throwIfFailed();
     }
-    const batch = this.buffer;
-    this.buffer = [];
     const task = this.send(batch)
       .catch((err: unknown) => {
         this.failure ??= err;
@@ -94,15 +109,16 @@ export class BatchWriter {
     this.inFlight.add(task);
   }
 
-  private async send(lines: string[]): Promise<void> {
+  private async send(batch: Batch): Promise<void> {
+    const lines = batch.ends.length;
     try {
-      await this.client.write(this.db, this.rp, lines.join("\n"));
-      this.written += lines.length;
+      await this.client.write(this.db, this.rp, batch.body);
+      this.written += lines;
     } catch (err) {
       if (!(err instanceof InfluxError)) throw err;
-      if (err.status === 413 && lines.length > 1) {
-        this.batchSize = Math.max(1, Math.floor(lines.length / 2));
-        return this.sendHalves(lines);
+      if (err.status === 413 && lines > 1) {
+        this.batchSize = Math.max(1, Math.floor(lines / 2));
+        return this.sendHalves(batch);
       }
       if (err.status !== 400 || !refusesPoints(err.message)) throw err;
       const beyond = BEYOND_RETENTION.exec(err.message);
@@ -110,18 +126,18 @@ export class BatchWriter {
         // Only this reason was given, so every other point of the batch was written.
         const dropped = Number(beyond[1]);
         this.beyondRetention += dropped;
-        this.written += lines.length - dropped;
+        this.written += lines - dropped;
         return;
       }
-      if (lines.length === 1) return this.reject(err.message, lines[0] as string);
-      return this.sendHalves(lines);
+      if (lines === 1) return this.reject(err.message, batch.body.toString("utf8"));
+      return this.sendHalves(batch);
     }
   }
 
-  private async sendHalves(lines: string[]): Promise<void> {
-    const mid = Math.ceil(lines.length / 2);
-    await this.send(lines.slice(0, mid));
-    await this.send(lines.slice(mid));
+  private async sendHalves(batch: Batch): Promise<void> {
+    const [a, b] = splitBatch(batch, Math.ceil(batch.ends.length / 2));
+    await this.send(a);
+    await this.send(b);
   }
 
   private reject(message: string, line: string): void {

@@ -9,9 +9,10 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { decodeMultiStream } from "@msgpack/msgpack";
+import { decode } from "@msgpack/msgpack";
 import { ConnectionError, InfluxError, TruncatedResultError, errorMessage } from "../errors";
 import { withRetry, type RetryPolicy } from "../retry";
+import { FrameSplitter } from "./msgpackFrames";
 import { checkChunk, decodeOptions, isPartial, type Series, type StatementResult } from "./response";
 
 export interface ServerOptions {
@@ -119,6 +120,64 @@ export class InfluxClient {
    * last chunk: nothing truncated is ever passed on as complete.
    */
   async *stream(statement: string, options: QueryOptions = {}): AsyncGenerator<Series> {
+    const res = await this.openQuery(statement, options);
+    let partial = true;
+    let chunks = 0;
+    try {
+      for await (const frame of this.frames(res, statement)) {
+        chunks++;
+        const chunk = checkChunk(decode(frame, decodeOptions));
+        partial = isPartial(chunk);
+        for (const result of chunk.results ?? []) {
+          for (const s of result.series ?? []) yield s;
+        }
+      }
+    } catch (err) {
+      throw this.readError(err, res, statement);
+    } finally {
+      res.destroy();
+    }
+    this.checkComplete(res, statement, chunks, partial);
+  }
+
+  /**
+   * Runs one statement with a chunked answer and hands each chunk's bytes, whole, to
+   * `onChunk`, which reads it and says whether more chunks follow. Waits for `onChunk`
+   * before reading on (backpressure). Errors as for stream(); errors of `onChunk` itself
+   * other than an error reported in a chunk are passed on unchanged.
+   */
+  async readChunks(
+    statement: string,
+    options: QueryOptions,
+    onChunk: (frame: Buffer) => Promise<boolean> | boolean,
+  ): Promise<void> {
+    const res = await this.openQuery(statement, options);
+    let partial = true;
+    let chunks = 0;
+    let handlerError: { error: unknown } | undefined;
+    try {
+      for await (const frame of this.frames(res, statement)) {
+        chunks++;
+        try {
+          partial = await onChunk(frame);
+        } catch (err) {
+          handlerError = { error: err };
+          throw err;
+        }
+      }
+    } catch (err) {
+      const fromHandler = handlerError?.error;
+      if (fromHandler !== undefined && !(fromHandler instanceof InfluxError && fromHandler.status === undefined)) {
+        throw fromHandler;
+      }
+      throw this.readError(err, res, statement);
+    } finally {
+      res.destroy();
+    }
+    this.checkComplete(res, statement, chunks, partial);
+  }
+
+  private async openQuery(statement: string, options: QueryOptions): Promise<http.IncomingMessage> {
     const params: Record<string, string> = { chunked: "true", chunk_size: String(options.chunkSize ?? 10000) };
     if (options.db !== undefined) params.db = options.db;
     const body = new URLSearchParams({ q: statement }).toString();
@@ -131,29 +190,36 @@ export class InfluxClient {
       const text = await readText(res);
       throw this.httpError(res.statusCode ?? 0, type, text, `query: ${statement}`, res.headers["retry-after"]);
     }
-    let partial = true;
-    let chunks = 0;
-    try {
-      for await (const decoded of decodeMultiStream(res, decodeOptions)) {
-        chunks++;
-        const chunk = checkChunk(decoded);
-        partial = isPartial(chunk);
-        for (const result of chunk.results ?? []) {
-          for (const s of result.series ?? []) yield s;
-        }
-      }
-    } catch (err) {
-      if (err instanceof InfluxError) {
-        const status = res.statusCode ?? 0;
-        if (status >= 300) throw this.failure(status, err.message, `query: ${statement}`);
-        throw new InfluxError(`${this.label} rejected a query: ${err.message} (query: ${statement})`, status);
-      }
-      throw new TruncatedResultError(`${this.label} broke off its answer (${errorMessage(err)}); query: ${statement}`, {
-        cause: err,
-      });
-    } finally {
-      res.destroy();
+    return res;
+  }
+
+  /** The answer's chunks, each a whole MessagePack value; an answer cut inside a chunk is truncated. */
+  private async *frames(res: http.IncomingMessage, statement: string): AsyncGenerator<Buffer> {
+    const splitter = new FrameSplitter();
+    for await (const piece of res as AsyncIterable<Buffer>) {
+      yield* splitter.push(piece);
     }
+    const end = splitter.end();
+    yield* end.frames;
+    if (end.leftover > 0) {
+      throw new TruncatedResultError(`${this.label} ended its answer in the middle of a chunk; query: ${statement}`);
+    }
+  }
+
+  /** What a failure while reading an answer means for the caller. */
+  private readError(err: unknown, res: http.IncomingMessage, statement: string): Error {
+    if (err instanceof TruncatedResultError) return err;
+    if (err instanceof InfluxError) {
+      const status = res.statusCode ?? 0;
+      if (status >= 300) return this.failure(status, err.message, `query: ${statement}`);
+      return new InfluxError(`${this.label} rejected a query: ${err.message} (query: ${statement})`, status);
+    }
+    return new TruncatedResultError(`${this.label} broke off its answer (${errorMessage(err)}); query: ${statement}`, {
+      cause: err,
+    });
+  }
+
+  private checkComplete(res: http.IncomingMessage, statement: string, chunks: number, partial: boolean): void {
     if ((res.statusCode ?? 0) >= 300) {
       throw new InfluxError(`${this.label} answered HTTP ${res.statusCode} to query: ${statement}`, res.statusCode);
     }
@@ -163,12 +229,12 @@ export class InfluxClient {
   }
 
   /** Writes line protocol into db/rp, retrying transient failures (a write is idempotent). */
-  write(db: string, rp: string, lines: string, signal?: AbortSignal): Promise<void> {
+  write(db: string, rp: string, lines: string | Buffer, signal?: AbortSignal): Promise<void> {
     return this.retrying(`write to ${db}.${rp} on ${this.label}`, () => this.writeOnce(db, rp, lines, signal), signal);
   }
 
   /** One write; resolves only when the server acknowledged every point. */
-  async writeOnce(db: string, rp: string, lines: string, signal?: AbortSignal): Promise<void> {
+  async writeOnce(db: string, rp: string, lines: string | Buffer, signal?: AbortSignal): Promise<void> {
     const res = await this.request("POST", "/write", { db, rp, precision: "ns" }, lines, signal, {
       "Content-Type": "text/plain; charset=utf-8",
     });
@@ -224,7 +290,7 @@ export class InfluxClient {
     method: string,
     path: string,
     params: Record<string, string>,
-    body: string | undefined,
+    body: string | Buffer | undefined,
     signal: AbortSignal | undefined,
     headers: Record<string, string> = {},
   ): Promise<http.IncomingMessage> {

@@ -1,0 +1,192 @@
+import { ExtData, encode } from "@msgpack/msgpack";
+import { emptyStats, seriesToLines } from "../../src/backup/transform";
+import { LineBatcher, transcodeChunk } from "../../src/backup/transcode";
+import { InfluxError } from "../../src/errors";
+import type { FieldType } from "../../src/influx/lineProtocol";
+import { FrameSplitter, valueEnd } from "../../src/influx/msgpackFrames";
+import type { Series } from "../../src/influx/response";
+
+/** InfluxDB's time extension: int64 seconds, uint32 nanoseconds. */
+function time(ns: bigint): ExtData {
+  const b = new Uint8Array(12);
+  const v = new DataView(b.buffer);
+  let s = ns / 1_000_000_000n;
+  let n = ns % 1_000_000_000n;
+  if (n < 0n) {
+    n += 1_000_000_000n;
+    s -= 1n;
+  }
+  v.setBigInt64(0, s);
+  v.setUint32(8, Number(n));
+  return new ExtData(5, b);
+}
+
+function chunk(
+  series: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[],
+  partial = false,
+) {
+  const encoded = series.map((s) => ({ ...s, values: s.values.map(([t, ...rest]) => [time(t as bigint), ...rest]) }));
+  return encode(
+    { results: [{ statement_id: 0, series: encoded, ...(partial ? { partial: true } : {}) }] },
+    { useBigInt64: true },
+  );
+}
+
+function both(
+  series: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[],
+  types: Map<string, FieldType>,
+  batchSize = 1000,
+) {
+  const fast = emptyStats();
+  const out = new LineBatcher(batchSize, 64);
+  transcodeChunk(chunk(series), { measurement: "dest m", fieldTypes: types }, out, fast);
+  out.closeBatch();
+  const text = out
+    .take()
+    .map((b) => b.body.toString("utf8"))
+    .join("");
+  const ref = emptyStats();
+  const lines = series.flatMap((s) =>
+    seriesToLines(
+      { ...s, values: s.values.map(([t, ...rest]) => [String(t), ...rest]) } as Series,
+      "dest m",
+      types,
+      ref,
+    ),
+  );
+  return { text, expected: lines.map((l) => `${l}\n`).join(""), fast, ref };
+}
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 4294967296;
+}
+
+describe("transcoding MessagePack chunks to line protocol", () => {
+  const types = new Map<string, FieldType>([
+    ["f", "float"],
+    ["i", "integer"],
+    ["u", "unsigned"],
+    ["s", "string"],
+    ["b", "boolean"],
+  ]);
+
+  it("writes exactly what the reference transform writes, for random rows of every type", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const random = rng(seed);
+      const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)] as T;
+      const series = Array.from({ length: 5 }, (_, k) => ({
+        name: "m",
+        tags: { host: pick(["a", "b c", "d,e", "é=1", ""]), n: String(k) },
+        columns: ["time", "f", "i", "u", "s", "b", "ignored"],
+        values: Array.from({ length: 50 }, () => [
+          BigInt(Math.floor(random() * 2 ** 40)) * 1_000_000_000n +
+            BigInt(Math.floor(random() * 1e9)) -
+            10n ** 18n * BigInt(random() < 0.1 ? 1 : 0),
+          pick([null, 1.5, -0, 1e21, 5e-324, 2 ** 53 + 2, Infinity, NaN, 3, "x"]),
+          pick([
+            null,
+            0,
+            -1,
+            127,
+            128,
+            -33,
+            65536,
+            2 ** 31,
+            -(2 ** 31) - 1,
+            2 ** 53 - 1,
+            9007199254740993n,
+            -9223372036854775808n,
+            2.5,
+            -2.5,
+            true,
+          ]),
+          pick([null, 0, 255, 4294967296, 18446744073709551615n, -1]),
+          pick([null, "", "plain", 'q"uote', "back\\slash", "new\nline", "ünï€😀", "x".repeat(300), 5]),
+          pick([null, true, false, "true"]),
+          pick([null, 1, "x"]),
+        ]),
+      }));
+      const { text, expected, fast, ref } = both(series, types);
+      expect(text).toBe(expected);
+      expect(fast).toEqual(ref);
+    }
+  });
+
+  it("closes batches at the batch size, on whole lines", () => {
+    const series = [
+      { name: "m", columns: ["time", "f"], values: Array.from({ length: 25 }, (_, i) => [BigInt(i + 1), i + 0.5]) },
+    ];
+    const out = new LineBatcher(10, 16);
+    transcodeChunk(chunk(series), { measurement: "m", fieldTypes: types }, out, emptyStats());
+    const batches = out.take();
+    expect(batches.map((b) => b.ends.length)).toEqual([10, 10]);
+    expect(out.pending).toBe(5);
+    const first = batches[0]!;
+    expect(first.body.toString().split("\n").length).toBe(11);
+    expect(first.ends[first.ends.length - 1]).toBe(first.body.length);
+  });
+
+  it("refuses series whose names cannot be written, counting their rows", () => {
+    const { text, fast } = both(
+      [
+        {
+          name: "m",
+          tags: { t: "a\nb" },
+          columns: ["time", "f"],
+          values: [
+            [1n, 1],
+            [2n, 2],
+          ],
+        },
+      ],
+      types,
+    );
+    expect(text).toBe("");
+    expect(fast.unrepresentable).toBe(2);
+    expect(fast.unrepresentableReason).toMatch(/line break/);
+  });
+
+  it("reports the partial flag and errors in a chunk", () => {
+    const out = new LineBatcher(10);
+    expect(transcodeChunk(chunk([], true), { measurement: "m", fieldTypes: types }, out, emptyStats()).partial).toBe(
+      true,
+    );
+    expect(() =>
+      transcodeChunk(
+        encode({ results: [{ error: "boom" }] }),
+        { measurement: "m", fieldTypes: types },
+        out,
+        emptyStats(),
+      ),
+    ).toThrow(InfluxError);
+    expect(() =>
+      transcodeChunk(encode({ error: "top" }), { measurement: "m", fieldTypes: types }, out, emptyStats()),
+    ).toThrow("top");
+  });
+});
+
+describe("framing a MessagePack stream", () => {
+  it("finds where each top-level value ends, and says when it is incomplete", () => {
+    const a = encode({ results: [{ series: [{ name: "m", values: [[1, "x".repeat(70000)]] }] }] });
+    expect(valueEnd(a, 0)).toBe(a.length);
+    for (const cut of [1, 5, 100, a.length - 1]) expect(valueEnd(a.subarray(0, cut), 0)).toBe(-1);
+  });
+
+  it("hands out whole values from pieces of any size", () => {
+    const values = Array.from({ length: 20 }, (_, i) => encode({ n: i, pad: "y".repeat(i * 1000) }));
+    const all = Buffer.concat(values.map((v) => Buffer.from(v)));
+    for (const size of [1, 7, 1000, 65536]) {
+      const splitter = new FrameSplitter();
+      const frames: Buffer[] = [];
+      for (let p = 0; p < all.length; p += size) frames.push(...splitter.push(all.subarray(p, p + size)));
+      const end = splitter.end();
+      frames.push(...end.frames);
+      expect(end.leftover).toBe(0);
+      expect(frames.map((f) => f.length)).toEqual(values.map((v) => v.length));
+    }
+    const cut = new FrameSplitter();
+    cut.push(all.subarray(0, all.length - 3));
+    expect(cut.end().leftover).toBeGreaterThan(0);
+  });
+});
