@@ -41,23 +41,40 @@ export class LineBatcher {
     this.pos += this.buf.write(s, this.pos, "latin1");
   }
 
+  /** Copies bytes without making a view of them (a view per call costs more than short copies). */
   bytes(src: Uint8Array, start: number, end: number): void {
-    this.ensure(end - start);
-    this.buf.set(src.subarray(start, end), this.pos);
-    this.pos += end - start;
+    const len = end - start;
+    this.ensure(len);
+    const buf = this.buf;
+    if (len < 32) {
+      let at = this.pos;
+      for (let i = start; i < end; i++) buf[at++] = src[i] as number;
+    } else {
+      Buffer.prototype.copy.call(src, buf, this.pos, start, end);
+    }
+    this.pos += len;
   }
 
   /** A non-negative integer below 2^53 in decimal, written without making a string. */
   digits(n: number, minWidth = 1): void {
     this.ensure(17 + minWidth);
+    const buf = this.buf;
     let len = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) len++;
+    for (let p10 = 10; n >= p10 && len < 17; p10 *= 10) len++;
     if (len < minWidth) len = minWidth;
     let at = this.pos + len - 1;
     let v = n;
-    for (let i = 0; i < len; i++) {
-      this.buf[at--] = 0x30 + (v % 10);
-      v = Math.floor(v / 10);
+    let i = 0;
+    // Above 2^31 the division must stay in doubles; below it integer division is much faster.
+    for (; i < len && v >= 0x80000000; i++) {
+      const q = Math.floor(v / 10);
+      buf[at--] = 0x30 + (v - q * 10);
+      v = q;
+    }
+    for (; i < len; i++) {
+      const q = (v / 10) | 0;
+      buf[at--] = 0x30 + (v - q * 10);
+      v = q;
     }
     this.pos += len;
   }
