@@ -415,6 +415,13 @@ async function toolRun(
     STATE_DIR: "none",
     HEALTH_PORT: "0",
     BACKUP_SCHEDULE: "",
+    // Extra settings for the tool, e.g. BENCH_TOOL_ENV="WRITE_GZIP=true WRITE_CONCURRENCY=3".
+    ...Object.fromEntries(
+      (process.env.BENCH_TOOL_ENV ?? "")
+        .split(/\s+/)
+        .filter((kv) => kv.includes("="))
+        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    ),
   };
   const shownArgs = [...SETTINGS.toolNodeArgs, ...nodeArgs];
   progress(

@@ -72,6 +72,8 @@ export interface Config {
   writeConcurrency: number;
   /** Measurements copied at the same time. */
   concurrency: number;
+  /** Compress write bodies. */
+  writeGzip: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -94,6 +96,7 @@ export const DEFAULTS = {
   WRITE_BATCH_SIZE: "5000",
   WRITE_CONCURRENCY: "2",
   CONCURRENCY: "2",
+  WRITE_GZIP: "false",
   BACKUP_TIMEZONE: "UTC",
   HEALTH_PORT: "9100",
   STATE_DIR: "/var/lib/influxdb-backup",
@@ -132,6 +135,7 @@ export const VARIABLES = [
   "WRITE_BATCH_SIZE",
   "WRITE_CONCURRENCY",
   "CONCURRENCY",
+  "WRITE_GZIP",
   "MAX_RETRIES",
   "RETRY_BASE_DELAY",
   "LOOKBACK",
@@ -309,6 +313,7 @@ export function parseConfig(env: Env): Config {
   if (start && end && "absoluteNs" in start && "absoluteNs" in end && start.absoluteNs >= end.absoluteNs) {
     problems.push("BACKUP_START must be before BACKUP_END");
   }
+  const writeGzip = parseBool("WRITE_GZIP", get("WRITE_GZIP") ?? DEFAULTS.WRITE_GZIP, problems);
   const dryRun = parseBool("DRY_RUN", get("DRY_RUN") ?? DEFAULTS.DRY_RUN, problems);
   const verifyAfterRun = parseBool("VERIFY_AFTER_RUN", get("VERIFY_AFTER_RUN") ?? DEFAULTS.VERIFY_AFTER_RUN, problems);
   const verifyRepair = parseBool("VERIFY_REPAIR", get("VERIFY_REPAIR") ?? DEFAULTS.VERIFY_REPAIR, problems);
@@ -346,6 +351,7 @@ export function parseConfig(env: Env): Config {
     writeBatchSize: batch as number,
     writeConcurrency: writeConcurrency as number,
     concurrency: concurrency as number,
+    writeGzip,
   };
 }
 

@@ -8,12 +8,16 @@
  * that the caller built with explicit types.
  */
 import http from "node:http";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
 import https from "node:https";
 import { decode } from "@msgpack/msgpack";
 import { ConnectionError, InfluxError, TruncatedResultError, errorMessage } from "../errors";
 import { withRetry, type RetryPolicy } from "../retry";
 import { FrameSplitter } from "./msgpackFrames";
 import { checkChunk, decodeOptions, isPartial, type Series, type StatementResult } from "./response";
+
+const gzip = promisify(zlib.gzip);
 
 export interface ServerOptions {
   /** "source" or "destination": named in every error so the user knows which server failed. */
@@ -32,6 +36,8 @@ export interface ServerOptions {
   retry?: RetryPolicy;
   /** Told about each retry (to log it). */
   onRetry?: (message: string) => void;
+  /** Send write bodies gzip-compressed. */
+  gzipWrites?: boolean;
 }
 
 export interface QueryOptions {
@@ -235,9 +241,13 @@ export class InfluxClient {
 
   /** One write; resolves only when the server acknowledged every point. */
   async writeOnce(db: string, rp: string, lines: string | Buffer, signal?: AbortSignal): Promise<void> {
-    const res = await this.request("POST", "/write", { db, rp, precision: "ns" }, lines, signal, {
-      "Content-Type": "text/plain; charset=utf-8",
-    });
+    const headers: Record<string, string> = { "Content-Type": "text/plain; charset=utf-8" };
+    let body = lines;
+    if (this.options.gzipWrites) {
+      body = await gzip(lines, { level: 1 });
+      headers["Content-Encoding"] = "gzip";
+    }
+    const res = await this.request("POST", "/write", { db, rp, precision: "ns" }, body, signal, headers);
     const text = await readText(res);
     if (res.statusCode !== 204) {
       throw this.httpError(

@@ -17,6 +17,7 @@ export function createServers(config: Config, logger: Logger): Servers {
       timeoutMs: config.timeoutMs,
       retry: { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseDelayMs },
       onRetry: (message) => logger.warning(message),
+      gzipWrites: role === "destination" && config.writeGzip,
     });
     if (server.url.protocol === "https:" && !server.tlsVerify) {
       logger.warning(

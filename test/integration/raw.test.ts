@@ -8,6 +8,7 @@ import { DAY, MINUTE, START, cpuLines, writeAll } from "./helpers/dataset";
 import { fieldTypes, freshName, type InfluxServer } from "./helpers/influxServer";
 import { useServerPair } from "./helpers/serverPair";
 import { backup } from "./helpers/runBackup";
+import { TcpProxy } from "./helpers/tcpProxy";
 
 const servers = useServerPair("raw");
 const envFor = servers.envFor;
@@ -187,6 +188,28 @@ describe("raw backup", () => {
     // The documented trade-off: without lookback, raw mode resumes at the newest point only.
     const missing = await dest.query(`SELECT * FROM m WHERE dev='b'`, without);
     expect(missing.results[0]!.series).toBeUndefined();
+  });
+
+  it("writes gzip-compressed bodies with WRITE_GZIP=true, a fraction of the bytes for the same result", async () => {
+    const src = freshName("gz");
+    await source.query(`CREATE DATABASE ${src}`);
+    await writeAll((l) => source.write(src, l), cpuLines({ end: START + DAY, stepNs: MINUTE, seed: 9 }));
+    const u = new URL(dest.url);
+    const sent: number[] = [];
+    for (const gzip of ["false", "true"]) {
+      const proxy = await new TcpProxy(u.hostname, Number(u.port)).start();
+      try {
+        const dst = freshName(`gz_${gzip}`);
+        expect((await backup({ ...envFor(src, dst, { WRITE_GZIP: gzip }), DEST_URL: proxy.url })).summary.ok).toBe(
+          true,
+        );
+        await expectIdentical(src, dst, "cpu");
+        sent.push(proxy.bytesUp);
+      } finally {
+        await proxy.stop();
+      }
+    }
+    expect(sent[1]!).toBeLessThan(sent[0]! / 3);
   });
 
   it("surfaces an error that arrives inside an HTTP 200 answer", async () => {

@@ -15,6 +15,8 @@ export class TcpProxy {
   cutAfterBytes?: number;
   cuts = 0;
   connections = 0;
+  /** Bytes sent by clients to the server. */
+  bytesUp = 0;
 
   constructor(
     public upstreamHost: string,
@@ -68,6 +70,7 @@ export class TcpProxy {
       case "pass": {
         const upstream = net.connect(this.upstreamPort, this.upstreamHost);
         this.track(upstream);
+        client.on("data", (chunk: Buffer) => (this.bytesUp += chunk.length));
         client.pipe(upstream);
         upstream.on("data", (chunk: Buffer) => {
           if (this.cutAfterBytes !== undefined) {
