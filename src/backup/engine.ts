@@ -9,10 +9,8 @@ import type { InfluxClient } from "../influx/client";
 import { createDatabase, createRetentionPolicy, showDatabases } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
-import type { CursorStore } from "./cursors";
-import { copyContext, copyMeasurement, type CopyContext } from "./measurement";
+import { copyContext, copyMeasurement, type CopyContext, type RunDeps } from "./measurement";
 import { runPool } from "../pool";
-import type { Progress } from "./progress";
 import { describeFieldTypes } from "./schema";
 import { databaseExists, planDatabase, retentionPolicies, type DatabasePlan, type MeasurementTarget } from "./targets";
 import { describeEstimate, estimateMeasurement } from "./dryRun";
@@ -45,17 +43,7 @@ export interface RunSummary {
   perDatabase: Record<string, DatabaseTotals>;
 }
 
-export interface EngineOptions {
-  config: Config;
-  source: InfluxClient;
-  destination: InfluxClient;
-  logger: Logger;
-  cursors: CursorStore;
-  signal?: AbortSignal;
-  /** The clock, in milliseconds since the epoch (tests pass their own). */
-  now?: () => number;
-  onProgress?: (p: Progress) => void;
-}
+export type EngineOptions = RunDeps;
 
 export async function runBackup(options: EngineOptions): Promise<RunSummary> {
   const { config, source, destination, logger, signal } = options;

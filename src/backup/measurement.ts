@@ -55,17 +55,21 @@ export interface CopyRange {
   moveCursor: boolean;
 }
 
-/** The context a run copies in: its clients, logger, cursors and clock. */
-export function copyContext(o: {
+/** What a backup or a verification runs with. */
+export interface RunDeps {
   config: Config;
   source: InfluxClient;
   destination: InfluxClient;
   logger: Logger;
   cursors: CursorStore;
   signal?: AbortSignal;
+  /** The clock, in milliseconds since the epoch (tests pass their own). */
   now?: () => number;
   onProgress?: (p: Progress) => void;
-}): CopyContext {
+}
+
+/** The context a run copies in: its clients, logger, cursors and clock. */
+export function copyContext(o: RunDeps): CopyContext {
   return {
     ...o,
     writeConcurrency: o.config.writeConcurrency,

@@ -7,6 +7,7 @@
  */
 import { InfluxError } from "../errors";
 import { UnrepresentableError, escapeFieldKey, formatInteger, seriesKey, type FieldType } from "../influx/lineProtocol";
+import { valueEnd } from "../influx/msgpackFrames";
 import type { TransformStats } from "./transform";
 
 /** Line protocol being assembled into batches of whole lines. */
@@ -188,77 +189,9 @@ class Reader {
     return v;
   }
   skip(): void {
-    // Reuses the framing scanner's logic for one value.
-    let pending = 1;
-    while (pending > 0) {
-      pending--;
-      const b = this.buf[this.pos] as number;
-      if (b >= 0x80 && b <= 0x8f) {
-        this.pos++;
-        pending += 2 * (b & 0x0f);
-      } else if (b >= 0x90 && b <= 0x9f) {
-        this.pos++;
-        pending += b & 0x0f;
-      } else if (b === 0xdc || b === 0xdd) {
-        pending += this.arrayLength();
-      } else if (b === 0xde || b === 0xdf) {
-        pending += 2 * this.mapLength();
-      } else {
-        this.pos = scalarEnd(this.buf, this.pos, this.view);
-      }
-    }
-  }
-}
-
-/** Offset past a scalar (anything but map and array) at `p`. */
-function scalarEnd(buf: Uint8Array, p: number, view: DataView): number {
-  const b = buf[p] as number;
-  if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return p + 1;
-  if (b >= 0xa0 && b <= 0xbf) return p + 1 + (b & 0x1f);
-  switch (b) {
-    case 0xc4:
-    case 0xd9:
-      return p + 2 + (buf[p + 1] as number);
-    case 0xc5:
-    case 0xda:
-      return p + 3 + view.getUint16(p + 1);
-    case 0xc6:
-    case 0xdb:
-      return p + 5 + view.getUint32(p + 1);
-    case 0xc7:
-      return p + 3 + (buf[p + 1] as number);
-    case 0xc8:
-      return p + 4 + view.getUint16(p + 1);
-    case 0xc9:
-      return p + 6 + view.getUint32(p + 1);
-    case 0xca:
-      return p + 5;
-    case 0xcb:
-      return p + 9;
-    case 0xcc:
-    case 0xd0:
-      return p + 2;
-    case 0xcd:
-    case 0xd1:
-      return p + 3;
-    case 0xce:
-    case 0xd2:
-      return p + 5;
-    case 0xcf:
-    case 0xd3:
-      return p + 9;
-    case 0xd4:
-      return p + 3;
-    case 0xd5:
-      return p + 4;
-    case 0xd6:
-      return p + 6;
-    case 0xd7:
-      return p + 10;
-    case 0xd8:
-      return p + 18;
-    default:
-      throw new InfluxError(`unexpected MessagePack byte 0x${b.toString(16)} at offset ${p}`);
+    const end = valueEnd(this.buf, this.pos);
+    if (end < 0) this.fail("answer ends too early");
+    this.pos = end;
   }
 }
 

@@ -7,30 +7,23 @@
  * - raw mode: the number of values of every field, and the first and last timestamps.
  * Each window that differs is named; with VERIFY_REPAIR those windows are copied again.
  */
-import { resolveBound, type Config, type DatabasePair } from "../config";
+import { resolveBound, type DatabasePair } from "../config";
 import { errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import { aggregateWindow, countValuesPerSeries, edgeOfField, fieldValues } from "../influx/influxql";
 import { formatInteger } from "../influx/lineProtocol";
 import { nsToRfc3339 } from "../influx/time";
-import type { Logger } from "../logger";
-import type { CursorStore } from "../backup/cursors";
 import { edgeTime } from "../backup/edges";
 import { resolvePairs } from "../backup/engine";
-import { copyContext, copyWindowAgain, type CopyContext } from "../backup/measurement";
+import { copyContext, copyWindowAgain, type CopyContext, type RunDeps } from "../backup/measurement";
 import { alignDown, planWindows, windowLength, type Window } from "../backup/plan";
 import { isNumeric } from "../backup/schema";
 import { databaseExists, planDatabase, type MeasurementTarget } from "../backup/targets";
 import { collect, diffWindow, isClean, tagsKey, type SeriesValues, type WindowDiff } from "./compare";
 import { formatTable, verdict, type MeasurementVerification } from "./report";
 
-export interface VerifyOptions {
-  config: Config;
-  source: InfluxClient;
-  destination: InfluxClient;
-  logger: Logger;
-  cursors: CursorStore;
-  signal?: AbortSignal;
+export interface VerifyOptions extends RunDeps {
+  /** Copy the windows that differ again. */
   repair: boolean;
 }
 
