@@ -18,10 +18,13 @@ interface Exit {
   stderr: string;
 }
 
-function run(env: Record<string, string>, cwd = os.tmpdir()): Promise<Exit> {
+function run(env: Record<string, string>, args: string[] = []): Promise<Exit> {
   return new Promise((resolve) => {
     const defaults = { HEALTH_PORT: "0", STATE_DIR: path.join(tmp, "state") };
-    const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? "", ...defaults, ...env } });
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: os.tmpdir(),
+      env: { PATH: process.env.PATH ?? "", ...defaults, ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -124,6 +127,8 @@ describe("node dist/main.js", () => {
       DEST_URL: "http://127.0.0.1:1",
       DEST_DBS: "b",
       LOG_FILE: path.join(tmp, "unreachable.log"),
+      MAX_RETRIES: "1",
+      RETRY_BASE_DELAY: "100ms",
     });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/ERROR .*cannot reach source InfluxDB at http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
@@ -161,6 +166,31 @@ describe("node dist/main.js", () => {
     }
     const copied = await source.query(`SELECT * FROM m`, `${db}_copy`);
     expect(copied.results[0]!.series![0]!.values).toEqual([["2024-01-01T00:00:00Z", "a", 1.5]]);
+  });
+
+  it("verify: exits 0 when the copy matches, 1 with a table naming what differs when it does not", async () => {
+    const db = freshName("cliver");
+    await source.queryText(`CREATE DATABASE ${db}`);
+    const lines = Array.from(
+      { length: 30 },
+      (_, i) => `m,host=h${i % 3} v=${i}.5 ${START + BigInt(i) * 600_000_000_000n}`,
+    );
+    expect((await fetch(`${source.url}/write?db=${db}`, { method: "POST", body: lines.join("\n") })).status).toBe(204);
+    const env = {
+      SOURCE_URL: source.url,
+      SOURCE_DBS: db,
+      DEST_URL: source.url,
+      DEST_DBS: `${db}_copy`,
+      LOG_FILE: path.join(tmp, "verify.log"),
+    };
+    expect((await run(env)).code).toBe(0);
+    expect((await run(env, ["verify"])).code).toBe(0);
+    await source.queryText(`DROP SERIES FROM m WHERE host='h1'`, `${db}_copy`);
+    const bad = await run(env, ["verify"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/measurement\s+series\s+windows\s+missing\s+mismatches/);
+    expect(bad.stdout).toMatch(/1 series missing \(host=h1\)/);
+    expect(bad.stdout).toMatch(/verification FAILED/);
   });
 
   it("names the server and user when authentication fails, without a stack trace or the password", async () => {
