@@ -64,7 +64,7 @@ export function edgePoint(db: string, rp: string, measurement: string, order: "a
   return `SELECT * FROM ${qualified(db, rp, measurement)}${where}${orderBy} LIMIT 1`;
 }
 
-/** Every point of the window, tags as series (GROUP BY *), fields named explicitly. */
+/** Every point of the window, tags as series (GROUP BY *), fields named explicitly (::field, so a tag of the same name is not taken). */
 export function rawWindow(
   db: string,
   rp: string,
@@ -101,19 +101,6 @@ export function aggregateWindow(
 /** Number of values per field in a time range (one row, a count_<field> column per field). */
 export function countValues(db: string, rp: string, measurement: string, startNs: bigint, endNs: bigint): string {
   return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)}`;
-}
-
-/** Some fields' values as stored, per series (the destination side of a verification). */
-export function fieldValues(
-  db: string,
-  rp: string,
-  measurement: string,
-  fields: string[],
-  startNs: bigint,
-  endNs: bigint,
-): string {
-  const columns = fields.map((f) => `${quoteIdent(f)}::field AS ${quoteIdent(f)}`).join(", ");
-  return `SELECT ${columns} FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} GROUP BY *`;
 }
 
 /** count(*) per series (a count_<field> column per field). */

@@ -10,7 +10,7 @@
 import { resolveBound, type DatabasePair } from "../config";
 import { errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
-import { aggregateWindow, countValuesPerSeries, edgeOfField, fieldValues } from "../influx/influxql";
+import { aggregateWindow, countValuesPerSeries, edgeOfField, rawWindow } from "../influx/influxql";
 import { formatInteger } from "../influx/lineProtocol";
 import { nsToRfc3339 } from "../influx/time";
 import { edgeTime } from "../backup/edges";
@@ -192,7 +192,7 @@ async function checkWindow(
       await q(
         destination,
         destDb,
-        fieldValues(destDb, rp, target.destMeasurement, checked.map(destField), w.startNs, w.endNs),
+        rawWindow(destDb, rp, target.destMeasurement, checked.map(destField), w.startNs, w.endNs),
       ),
       specs(true),
     );
