@@ -84,26 +84,10 @@ async function main(): Promise<number> {
     logger,
     run: async (signal) => {
       runs++;
-      const runLogger = logger.child({ run: runs });
-      const summary = await runBackup({
-        config,
-        source,
-        destination,
-        logger: runLogger,
-        cursors,
-        signal,
-        onProgress: (p) => metrics.recordProgress(p),
-      });
+      const deps = { config, source, destination, logger: logger.child({ run: runs }), cursors, signal };
+      const summary = await runBackup({ ...deps, onProgress: (p) => metrics.recordProgress(p) });
       if (config.verifyAfterRun && !summary.aborted) {
-        const verified = await runVerify({
-          config,
-          source,
-          destination,
-          logger: runLogger,
-          cursors,
-          signal,
-          repair: config.verifyRepair,
-        });
+        const verified = await runVerify({ ...deps, repair: config.verifyRepair });
         metrics.recordVerify(verified);
         if (!verified.ok) {
           summary.ok = false;

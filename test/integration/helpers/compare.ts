@@ -79,3 +79,16 @@ export function diffPoints(expected: PointMap, actual: PointMap): string[] {
 function sorted(o: Record<string, unknown>): [string, unknown][] {
   return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
 }
+
+/** The destination answers `query` with exactly the source's JSON text (times, int64 digits and all). */
+export async function expectSameAnswer(
+  source: InfluxServer,
+  src: string,
+  dest: InfluxServer,
+  dst: string,
+  query: string,
+) {
+  const expected = await source.queryText(query, src);
+  expect(expected).toContain('"values"');
+  expect(await dest.queryText(query, dst)).toBe(expected);
+}
