@@ -56,8 +56,10 @@ export interface Config {
   /** Retries of a failed request or window after the first attempt. */
   maxRetries: number;
   retryBaseDelayMs: number;
-  /** Trailing time re-copied on every run, for series that lag behind. */
+  /** Trailing time re-copied on every run (0: none; late data is found by LATE_DATA_HORIZON). */
   lookbackNs: bigint;
+  /** How far behind the resume point late data is looked for with digests; 0 disables. */
+  lateDataHorizonNs: bigint;
   /** Lower bound of what is copied; with `end`, an explicit backfill range. */
   start?: TimeBound;
   end?: TimeBound;
@@ -106,6 +108,8 @@ export const DEFAULTS = {
   VERIFY_AFTER_RUN: "false",
   VERIFY_REPAIR: "false",
   PROGRESS_INTERVAL: "30s",
+  LOOKBACK: "0",
+  LATE_DATA_HORIZON: "7d",
 } as const;
 
 /** Every variable the program reads. */
@@ -139,6 +143,7 @@ export const VARIABLES = [
   "MAX_RETRIES",
   "RETRY_BASE_DELAY",
   "LOOKBACK",
+  "LATE_DATA_HORIZON",
   "BACKUP_START",
   "BACKUP_END",
   "DRY_RUN",
@@ -299,14 +304,13 @@ export function parseConfig(env: Env): Config {
   if (retryDelayNs === undefined) {
     problems.push(`RETRY_BASE_DELAY=${JSON.stringify(retryDelayRaw)}: expected a duration such as 500ms, 1s or 2s`);
   }
-  const lookbackRaw = get("LOOKBACK");
-  let lookbackNs = aggregation.mode === "aggregate" ? aggregation.bucketNs : 0n;
-  if (lookbackRaw !== undefined) {
-    const ns = lookbackRaw === "0" ? 0n : parseDuration(lookbackRaw);
-    if (ns === undefined)
-      problems.push(`LOOKBACK=${JSON.stringify(lookbackRaw)}: expected a duration such as 0, 5m, 1h or 2d`);
-    else lookbackNs = ns;
-  }
+  const lookbackNs = durationOrZero("LOOKBACK", get("LOOKBACK") ?? DEFAULTS.LOOKBACK, "0, 5m, 1h or 2d", problems);
+  const lateDataHorizonNs = durationOrZero(
+    "LATE_DATA_HORIZON",
+    get("LATE_DATA_HORIZON") ?? DEFAULTS.LATE_DATA_HORIZON,
+    "7d, 24h or 0 to turn the late-data check off",
+    problems,
+  );
 
   const start = parseBound("BACKUP_START", get("BACKUP_START"), problems);
   const end = parseBound("BACKUP_END", get("BACKUP_END"), problems);
@@ -341,6 +345,7 @@ export function parseConfig(env: Env): Config {
     maxRetries: maxRetries as number,
     retryBaseDelayMs: Number((retryDelayNs ?? 0n) / 1_000_000n),
     lookbackNs,
+    lateDataHorizonNs,
     start,
     end,
     dryRun,
@@ -353,6 +358,13 @@ export function parseConfig(env: Env): Config {
     concurrency: concurrency as number,
     writeGzip,
   };
+}
+
+/** A duration, or 0 for none. */
+function durationOrZero(name: string, raw: string, examples: string, problems: string[]): bigint {
+  const ns = raw === "0" ? 0n : parseDuration(raw);
+  if (ns === undefined) problems.push(`${name}=${JSON.stringify(raw)}: expected a duration such as ${examples}`);
+  return ns ?? 0n;
 }
 
 function listOf(name: string, raw: string, problems: string[]): string[] {
@@ -467,6 +479,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     stateDir: config.stateDir ?? "(none)",
     retries: `${config.maxRetries}, from ${config.retryBaseDelayMs}ms`,
     lookback: formatDuration(config.lookbackNs),
+    lateDataHorizon: config.lateDataHorizonNs > 0n ? formatDuration(config.lateDataHorizonNs) : "(off)",
     ...(config.start ? { start: describeBound(config.start) } : {}),
     ...(config.end ? { end: describeBound(config.end) } : {}),
     ...(config.dryRun ? { dryRun: true } : {}),

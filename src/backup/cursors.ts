@@ -20,8 +20,29 @@ export function cursorKey(k: CursorKey): string {
   return JSON.stringify([k.source, k.sourceDb, k.destination, k.destDb, k.rp, k.measurement]);
 }
 
+/**
+ * Where a measurement's next run resumes, and the start of the last window copied that held
+ * data: the cursor is trusted only while the destination still holds data from there on.
+ */
+export interface Cursor {
+  resumeNs: bigint;
+  checkNs?: bigint;
+}
+
+type Stored = string | { resume: string; check?: string };
+
+function fromStored(v: Stored): Cursor {
+  // Version 1 files hold the resume point alone; the destination was checked from there.
+  if (typeof v === "string") return { resumeNs: BigInt(v) };
+  return { resumeNs: BigInt(v.resume), ...(v.check !== undefined ? { checkNs: BigInt(v.check) } : {}) };
+}
+
+function toStored(c: Cursor): Stored {
+  return { resume: c.resumeNs.toString(), ...(c.checkNs !== undefined ? { check: c.checkNs.toString() } : {}) };
+}
+
 export class CursorStore {
-  private cursors = new Map<string, bigint>();
+  private cursors = new Map<string, Cursor>();
 
   /** `file` undefined: cursors live in memory only (nothing survives the process). */
   constructor(readonly file?: string) {}
@@ -30,8 +51,8 @@ export class CursorStore {
   load(): { loaded: number; problem?: string } {
     if (!this.file || !fs.existsSync(this.file)) return { loaded: 0 };
     try {
-      const data = JSON.parse(fs.readFileSync(this.file, "utf8")) as { cursors?: Record<string, string> };
-      this.cursors = new Map(Object.entries(data.cursors ?? {}).map(([k, v]) => [k, BigInt(v)]));
+      const data = JSON.parse(fs.readFileSync(this.file, "utf8")) as { cursors?: Record<string, Stored> };
+      this.cursors = new Map(Object.entries(data.cursors ?? {}).map(([k, v]) => [k, fromStored(v)]));
       return { loaded: this.cursors.size };
     } catch (err) {
       this.cursors.clear();
@@ -42,15 +63,15 @@ export class CursorStore {
     }
   }
 
-  get(key: string): bigint | undefined {
+  get(key: string): Cursor | undefined {
     return this.cursors.get(key);
   }
 
   /** Records a cursor and persists the whole set atomically. */
-  set(key: string, ns: bigint): void {
-    this.cursors.set(key, ns);
+  set(key: string, cursor: Cursor): void {
+    this.cursors.set(key, cursor);
     if (!this.file) return;
-    const data = { version: 1, cursors: Object.fromEntries([...this.cursors].map(([k, v]) => [k, v.toString()])) };
+    const data = { version: 2, cursors: Object.fromEntries([...this.cursors].map(([k, v]) => [k, toStored(v)])) };
     const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(data));
     fs.renameSync(tmp, this.file);

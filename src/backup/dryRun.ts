@@ -3,11 +3,10 @@
  * policies, measurements, windows, estimated points from cheap count queries) without
  * writing or creating anything.
  */
-import { countValues } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
-import { cursorKey } from "./cursors";
-import { planRange, type CopyContext } from "./measurement";
-import { countWindows, windowLength } from "./plan";
+import { measurementKey, windowing, type CopyContext } from "./measurement";
+import { planWindows } from "./plan";
+import { planCopy } from "./planCopy";
 import type { MeasurementTarget } from "./targets";
 
 export interface DryRunEstimate {
@@ -18,36 +17,16 @@ export interface DryRunEstimate {
 }
 
 export async function estimateMeasurement(ctx: CopyContext, target: MeasurementTarget): Promise<DryRunEstimate> {
-  const { config, source, destination, signal } = ctx;
-  const bucketNs = config.aggregation.mode === "aggregate" ? config.aggregation.bucketNs : 1n;
-  const windowNs = windowLength(config.paginationNs, bucketNs);
-  const key = cursorKey({
-    source: source.options.url.href,
-    sourceDb: target.sourceDb,
-    destination: destination.options.url.href,
-    destDb: target.destDb,
-    rp: target.rp,
-    measurement:
-      target.schema.name === target.destMeasurement
-        ? target.schema.name
-        : `${target.schema.name} -> ${target.destMeasurement}`,
-  });
-  const range = await planRange(ctx, target, key, bucketNs, windowNs);
-  if (!range || range.start >= range.end) return { windows: 0, points: 0 };
-  const series = await source.query(
-    countValues(target.sourceDb, target.rp, target.schema.name, range.start, range.end),
-    {
-      db: target.sourceDb,
-      signal,
-    },
-  );
-  const row = series[0]?.values?.[0] ?? [];
-  const points = Math.max(0, ...row.slice(1).map((v) => Number(v ?? 0)));
+  const { bucketNs, windowNs } = windowing(ctx.config);
+  const plan = await planCopy(ctx, target, ctx.cursors.get(measurementKey(ctx, target)), bucketNs, windowNs);
+  if (!plan) return { windows: 0, points: 0 };
+  const windows = plan.requests.flat();
+  const repairWindows = plan.repairs.flatMap((r) => [...planWindows(r.startNs, r.endNs, bucketNs, windowNs)]);
   return {
-    windows: countWindows(range.start, range.end, bucketNs, windowNs),
-    points,
-    fromNs: range.start,
-    toNs: range.end,
+    windows: windows.length + repairWindows.length,
+    points: windows.reduce((n, w) => n + w.points, 0),
+    fromNs: plan.fromNs,
+    toNs: plan.toNs,
   };
 }
 

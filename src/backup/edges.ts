@@ -6,7 +6,7 @@
  */
 import type { InfluxClient } from "../influx/client";
 import { InfluxError } from "../errors";
-import { edgePoint } from "../influx/influxql";
+import { MIN_TIME, edgePoint } from "../influx/influxql";
 
 export interface MeasurementRef {
   client: InfluxClient;
@@ -16,16 +16,17 @@ export interface MeasurementRef {
   signal?: AbortSignal;
 }
 
-/** Oldest (asc) or newest (desc) point time, at or after fromNs when given; undefined when none. */
+/** Oldest (asc) or newest (desc) point time, in [fromNs, untilNs] when given; undefined when none. */
 export async function edgeTime(
   ref: MeasurementRef,
   order: "asc" | "desc",
   fromNs?: bigint,
+  untilNs?: bigint,
 ): Promise<bigint | undefined> {
   const { client, db, rp, measurement, signal } = ref;
   let series;
   try {
-    series = await client.query(edgePoint(db, rp, measurement, order, fromNs), { db, signal });
+    series = await client.query(edgePoint(db, rp, measurement, order, fromNs, untilNs), { db, signal });
   } catch (err) {
     // A database or retention policy that does not exist yet (a dry run before the first
     // backup) holds no points.
@@ -37,21 +38,24 @@ export async function edgeTime(
   return typeof time === "string" ? BigInt(time) : undefined;
 }
 
-/** InfluxDB's earliest representable time; a lower bound below it is meaningless. */
-const MIN_TIME = -9_223_372_036_854_775_806n;
 const WIDENINGS = 6;
 
 /**
- * The newest point, searched in ranges ending at +∞ and starting `span`, 4×span, 16×span …
- * before `anchorNs`, then without bound.
+ * The newest point at or before `untilNs` (+∞ when not given), searched in ranges starting
+ * `span`, 4×span, 16×span … before `anchorNs`, then without a lower bound.
  */
-export async function findNewest(ref: MeasurementRef, anchorNs: bigint, spanNs: bigint): Promise<bigint | undefined> {
+export async function findNewest(
+  ref: MeasurementRef,
+  anchorNs: bigint,
+  spanNs: bigint,
+  untilNs?: bigint,
+): Promise<bigint | undefined> {
   let span = spanNs > 0n ? spanNs : 1n;
   for (let i = 0; i < WIDENINGS; i++, span *= 4n) {
     const from = anchorNs - span;
     if (from <= MIN_TIME) break;
-    const found = await edgeTime(ref, "desc", from);
+    const found = await edgeTime(ref, "desc", from, untilNs);
     if (found !== undefined) return found;
   }
-  return edgeTime(ref, "desc");
+  return edgeTime(ref, "desc", undefined, untilNs);
 }

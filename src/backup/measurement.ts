@@ -4,15 +4,15 @@
  * Re-writing a window is idempotent (same series and timestamp overwrite), so a run that
  * stops anywhere can simply be run again.
  */
-import { resolveBound, type Config } from "../config";
+import type { Config } from "../config";
 import type { InfluxClient } from "../influx/client";
 import { aggregateWindow, rawWindow } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import { cursorKey, type CursorStore } from "./cursors";
+import { planCopy } from "./planCopy";
 import { withRetry } from "../retry";
-import { edgeTime, findNewest } from "./edges";
-import { alignDown, countWindows, cursorAfter, planWindows, resumeStart, windowLength, type Window } from "./plan";
+import { cursorAfter, planWindows, windowLength, type Window } from "./plan";
 import { ProgressReporter, describeProgress, type Progress } from "./progress";
 import { isNumeric } from "./schema";
 import type { MeasurementTarget } from "./targets";
@@ -46,15 +46,6 @@ export interface CopyContext {
   onProgress?: (p: Progress) => void;
 }
 
-export interface CopyRange {
-  start: bigint;
-  end: bigint;
-  /** The source's newest point (the bucket holding it may still be filling). */
-  newest: bigint;
-  /** False for an explicit BACKUP_START..BACKUP_END backfill, which leaves the cursors alone. */
-  moveCursor: boolean;
-}
-
 /** What a backup or a verification runs with. */
 export interface RunDeps {
   config: Config;
@@ -77,64 +68,51 @@ export function copyContext(o: RunDeps): CopyContext {
   };
 }
 
-/** Where to start and end this run, from the bounds, the cursor, the destination and the source. */
-export async function planRange(
-  ctx: CopyContext,
-  target: MeasurementTarget,
-  key: string,
-  bucketNs: bigint,
-  windowNs: bigint,
-): Promise<CopyRange | undefined> {
-  const { source, destination, signal, config } = ctx;
+/** The cursor key of a measurement: its source and destination, renames included. */
+export function measurementKey(ctx: CopyContext, target: MeasurementTarget): string {
   const name = target.schema.name;
-  const src = { client: source, db: target.sourceDb, rp: target.rp, measurement: name, signal };
-  const dst = { client: destination, db: target.destDb, rp: target.rp, measurement: target.destMeasurement, signal };
-  const floor = config.start && resolveBound(config.start, ctx.nowNs);
-  const ceiling = config.end && resolveBound(config.end, ctx.nowNs);
-  if (ceiling !== undefined) {
-    // An explicit range (a backfill): copied whole, whatever the destination holds.
-    const start = floor ?? (await edgeTime(src, "asc"));
-    if (start === undefined) return undefined;
-    return { start: alignDown(start, bucketNs), end: ceiling, newest: ceiling - 1n, moveCursor: false };
-  }
-  const cursor = ctx.cursors.get(key);
-  // Bounded by the cursor when there is one: only recent shards are read.
-  const newest =
-    (cursor !== undefined ? await edgeTime(src, "desc", cursor) : undefined) ?? (await edgeTime(src, "desc"));
-  if (newest === undefined) return undefined;
-  const destNewest =
-    (cursor !== undefined ? await edgeTime(dst, "desc", cursor) : undefined) ??
-    (await findNewest(dst, newest, windowNs));
-  const oldest = destNewest === undefined ? await edgeTime(src, "asc") : undefined;
-  let start = resumeStart({ sourceOldestNs: oldest, destNewestNs: destNewest, cursorNs: cursor, bucketNs, windowNs });
-  if (destNewest !== undefined && config.lookbackNs > 0n) start = alignDown(start - config.lookbackNs, bucketNs);
-  if (floor !== undefined && start < alignDown(floor, bucketNs)) start = alignDown(floor, bucketNs);
-  return { start, end: newest + 1n, newest, moveCursor: true };
+  return cursorKey({
+    source: ctx.source.options.url.href,
+    sourceDb: target.sourceDb,
+    destination: ctx.destination.options.url.href,
+    destDb: target.destDb,
+    rp: target.rp,
+    measurement: name === target.destMeasurement ? name : `${name} -> ${target.destMeasurement}`,
+  });
+}
+
+/** Bucket (1 ns in raw mode) and window length of this configuration. */
+export function windowing(config: Config): { bucketNs: bigint; windowNs: bigint } {
+  const bucketNs = config.aggregation.mode === "aggregate" ? config.aggregation.bucketNs : 1n;
+  return { bucketNs, windowNs: windowLength(config.paginationNs, bucketNs) };
 }
 
 export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarget): Promise<MeasurementResult> {
-  const { config, source, destination, signal, logger } = ctx;
+  const { config, destination, logger } = ctx;
   const { sourceDb, destDb, rp, schema } = target;
   const name = schema.name;
   const result: MeasurementResult = { ...emptyStats(), windows: 0, rejections: [], beyondRetention: 0 };
 
-  const bucketNs = config.aggregation.mode === "aggregate" ? config.aggregation.bucketNs : 1n;
-  const windowNs = windowLength(config.paginationNs, bucketNs);
-  const key = cursorKey({
-    source: source.options.url.href,
-    sourceDb,
-    destination: destination.options.url.href,
-    destDb,
-    rp,
-    measurement: name === target.destMeasurement ? name : `${name} -> ${target.destMeasurement}`,
-  });
-  const range = await planRange(ctx, target, key, bucketNs, windowNs);
-  if (!range || range.start >= range.end) return result;
-  result.fromNs = range.start;
+  const { bucketNs, windowNs } = windowing(config);
+  const key = measurementKey(ctx, target);
+  const plan = await planCopy(ctx, target, ctx.cursors.get(key), bucketNs, windowNs);
+  if (!plan) return result;
+  const where = `${sourceDb}.${rp}.${name}`;
+  if (plan.future) {
+    logger.warning(
+      `${where}: ${plan.future.points} point(s) are later than this run's clock, the latest at ${nsToRfc3339(plan.future.latestNs)} (a device with a wrong clock?); they are copied, and the next run still starts from now`,
+    );
+  }
+  if (plan.repairs.length > 0) {
+    logger.info(
+      `${where}: late data in ${plan.repairs.length} range(s) behind the resume point (${plan.repairs.map((r) => `${nsToRfc3339(r.startNs)} .. ${nsToRfc3339(r.endNs)}`).join(", ")}); copying them again`,
+    );
+  }
+  result.fromNs = plan.fromNs;
 
   const writer = new BatchWriter(destination, destDb, rp, config.writeBatchSize, ctx.writeConcurrency);
-  const windowsTotal = countWindows(range.start, range.end, bucketNs, windowNs);
-  const where = `${sourceDb}.${rp}.${name}`;
+  const repairWindows = plan.repairs.flatMap((r) => [...planWindows(r.startNs, r.endNs, bucketNs, windowNs)]);
+  const windowsTotal = plan.requests.reduce((n, r) => n + r.length, 0) + repairWindows.length;
   const progress = new ProgressReporter(config.progressIntervalMs, Date.now, (p) => {
     // Short copies need no progress lines; their summary says it all.
     if (p.windowsDone < p.windowsTotal || p.elapsedMs >= config.progressIntervalMs) {
@@ -142,38 +120,18 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
     }
     ctx.onProgress?.(p);
   });
-  const policy = { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseDelayMs };
-  for (const window of planWindows(range.start, range.end, bucketNs, windowNs)) {
-    const began = Date.now();
-    const label = `${sourceDb}.${rp}.${name} window ${nsToRfc3339(window.startNs)} .. ${nsToRfc3339(window.endNs)}`;
-    // The window is the unit of retry: a read or write that fails for good part-way is
-    // repeated whole, which is safe because re-writing a window is idempotent.
-    const stats = await withRetry(
-      async () => {
-        signal?.throwIfAborted();
-        const attempt = emptyStats();
-        try {
-          await copyWindow(ctx, target, window, writer, attempt);
-          await writer.flush();
-        } catch (err) {
-          await writer.abandon();
-          throw err;
-        }
-        return attempt;
-      },
-      {
-        policy,
-        signal,
-        onRetry: ({ attempt, delayMs, error }) =>
-          logger.warning(
-            `${label} failed (${error}); retry ${attempt}/${policy.maxRetries} in ${(delayMs / 1000).toFixed(1)}s`,
-          ),
-      },
-    );
+  let checkNs = ctx.cursors.get(key)?.checkNs;
+  const windowDone = (window: Window, stats: TransformStats, moveCursor: boolean) => {
     for (const r of writer.takeRejections()) result.rejections.push({ ...r, window });
-    if (range.moveCursor) ctx.cursors.set(key, cursorAfter(window, range.newest, bucketNs));
+    if (moveCursor) {
+      if (window.startNs <= plan.cursorCeilingNs) checkNs = window.startNs;
+      ctx.cursors.set(key, {
+        resumeNs: cursorAfter(window, plan.cursorCeilingNs),
+        ...(checkNs !== undefined ? { checkNs } : {}),
+      });
+    }
     result.windows++;
-    result.toNs = window.endNs;
+    if (result.toNs === undefined || window.endNs > result.toNs) result.toNs = window.endNs;
     addStats(result, stats);
     progress.update({
       database: sourceDb,
@@ -187,11 +145,73 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
       measurement: name,
       read: stats.rows,
       written: stats.lines,
-      ms: Date.now() - began,
     });
+  };
+  for (const request of plan.requests) {
+    await copyRequest(
+      ctx,
+      target,
+      request.map((w) => w.window),
+      writer,
+      (w, stats) => windowDone(w, stats, plan.moveCursor),
+    );
   }
+  for (const window of repairWindows)
+    await copyRequest(ctx, target, [window], writer, (w, s) => windowDone(w, s, false));
   result.beyondRetention = writer.beyondRetention;
   return result;
+}
+
+/**
+ * Copies consecutive windows with one request, telling `onWindow` about each once its writes
+ * were acknowledged. The request is the unit of retry: a read or write that fails for good
+ * part-way is repeated from the first window not yet done, which is safe because re-writing a
+ * window is idempotent.
+ */
+async function copyRequest(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  windows: Window[],
+  writer: BatchWriter,
+  onWindow: (window: Window, stats: TransformStats) => void,
+): Promise<void> {
+  const { config, signal, logger } = ctx;
+  const policy = { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseDelayMs };
+  let done = 0;
+  const first = windows[0] as Window;
+  const last = windows[windows.length - 1] as Window;
+  const label = `${target.sourceDb}.${target.rp}.${target.schema.name} ${windows.length > 1 ? `${windows.length} windows` : "window"} ${nsToRfc3339(first.startNs)} .. ${nsToRfc3339(last.endNs)}`;
+  await withRetry(
+    async () => {
+      signal?.throwIfAborted();
+      const rest = windows.slice(done);
+      try {
+        if (rest.length === 1) {
+          const stats = emptyStats();
+          await copyWindow(ctx, target, rest[0] as Window, writer, stats);
+          await writer.flush();
+          done++;
+          onWindow(rest[0] as Window, stats);
+        } else {
+          await copyWindowsInOneRequest(ctx, target, rest, writer, (w, stats) => {
+            done++;
+            onWindow(w, stats);
+          });
+        }
+      } catch (err) {
+        await writer.abandon();
+        throw err;
+      }
+    },
+    {
+      policy,
+      signal,
+      onRetry: ({ attempt, delayMs, error }) =>
+        logger.warning(
+          `${label} failed (${error}); retry ${attempt}/${policy.maxRetries} in ${(delayMs / 1000).toFixed(1)}s`,
+        ),
+    },
+  );
 }
 
 /** Copies one window again (verification's repair); cursors are left as they are. */
@@ -215,24 +235,9 @@ async function copyWindow(
   writer: BatchWriter,
   stats: TransformStats,
 ): Promise<void> {
-  const { config, source, signal } = ctx;
-  const { sourceDb, rp, schema } = target;
-  const fields = [...schema.fields.keys()];
-  const queries: string[] = [];
-  if (config.aggregation.mode === "raw") {
-    queries.push(rawWindow(sourceDb, rp, schema.name, fields, window.startNs, window.endNs));
-  } else {
-    const { bucket } = config.aggregation;
-    const numeric = fields.filter((f) => isNumeric(schema.fields.get(f) ?? "string"));
-    const other = fields.filter((f) => !isNumeric(schema.fields.get(f) ?? "string"));
-    // Numeric and non-numeric aggregates are written as separate lines for the same series
-    // and bucket; InfluxDB merges the field sets of points with the same series and time, so
-    // the destination holds one point with both (a full join, done by the server).
-    if (numeric.length)
-      queries.push(aggregateWindow("mean", sourceDb, rp, schema.name, numeric, bucket, window.startNs, window.endNs));
-    if (other.length)
-      queries.push(aggregateWindow("last", sourceDb, rp, schema.name, other, bucket, window.startNs, window.endNs));
-  }
+  const { source, signal } = ctx;
+  const { sourceDb } = target;
+  const queries = windowQueries(ctx.config, target, window);
   // The mean() and last() queries run at the same time: the server computes both in
   // parallel, and both feed the same bounded writer. If one fails, the other is stopped too.
   const local = new AbortController();
@@ -245,11 +250,7 @@ async function copyWindow(
         // Each answer chunk is transcoded from MessagePack straight into line protocol bytes,
         // and full batches go to the writer before the next chunk is read.
         const lines = new LineBatcher(writer.batchSize);
-        const fieldsOut = {
-          measurement: target.destMeasurement,
-          fieldTypes: schema.fields,
-          fieldRenames: target.fieldRenames,
-        };
+        const fieldsOut = transcodeTarget(target);
         try {
           await source.readChunks(q, { db: sourceDb, signal: local.signal }, async (chunk) => {
             const { partial } = transcodeChunk(chunk, fieldsOut, lines, stats);
@@ -267,4 +268,65 @@ async function copyWindow(
   } finally {
     signal?.removeEventListener("abort", stop);
   }
+}
+
+/** The queries that read a window: one raw query, or mean() of the numeric and last() of the other fields. */
+function windowQueries(config: Config, target: MeasurementTarget, window: Window): string[] {
+  const { sourceDb, rp, schema } = target;
+  const fields = [...schema.fields.keys()];
+  if (config.aggregation.mode === "raw") {
+    return [rawWindow(sourceDb, rp, schema.name, fields, window.startNs, window.endNs)];
+  }
+  const { bucket } = config.aggregation;
+  const numeric = fields.filter((f) => isNumeric(schema.fields.get(f) ?? "string"));
+  const other = fields.filter((f) => !isNumeric(schema.fields.get(f) ?? "string"));
+  // Numeric and non-numeric aggregates are written as separate lines for the same series
+  // and bucket; InfluxDB merges the field sets of points with the same series and time, so
+  // the destination holds one point with both (a full join, done by the server).
+  const queries: string[] = [];
+  if (numeric.length)
+    queries.push(aggregateWindow("mean", sourceDb, rp, schema.name, numeric, bucket, window.startNs, window.endNs));
+  if (other.length)
+    queries.push(aggregateWindow("last", sourceDb, rp, schema.name, other, bucket, window.startNs, window.endNs));
+  return queries;
+}
+
+function transcodeTarget(target: MeasurementTarget) {
+  return { measurement: target.destMeasurement, fieldTypes: target.schema.fields, fieldRenames: target.fieldRenames };
+}
+
+/**
+ * Small windows read with one request of several statements, one window after the other;
+ * each window's writes are flushed before the next window's are sent, so windows still reach
+ * the destination in order (resuming from the destination's newest point relies on it).
+ */
+async function copyWindowsInOneRequest(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  windows: Window[],
+  writer: BatchWriter,
+  onWindow: (window: Window, stats: TransformStats) => void,
+): Promise<void> {
+  const perWindow = windows.map((w) => windowQueries(ctx.config, target, w));
+  const statements = perWindow.flat();
+  const lines = new LineBatcher(writer.batchSize);
+  const out = transcodeTarget(target);
+  let stats = emptyStats();
+  let statementsDone = 0;
+  let windowIndex = 0;
+  let windowEnds = perWindow[0]?.length ?? 0;
+  await ctx.source.readChunks(statements.join(";\n"), { db: target.sourceDb, signal: ctx.signal }, async (chunk) => {
+    const { partial, completed } = transcodeChunk(chunk, out, lines, stats);
+    if (!partial) lines.closeBatch();
+    for (const batch of lines.take()) await writer.add(batch);
+    statementsDone += completed;
+    while (windowIndex < windows.length && statementsDone >= windowEnds) {
+      await writer.flush();
+      onWindow(windows[windowIndex] as Window, stats);
+      stats = emptyStats();
+      windowIndex++;
+      windowEnds += perWindow[windowIndex]?.length ?? 0;
+    }
+    return statementsDone < statements.length;
+  });
 }

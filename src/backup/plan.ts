@@ -43,46 +43,126 @@ export function* planWindows(startNs: bigint, endNs: bigint, bucketNs: bigint, w
   }
 }
 
-/** Number of windows planWindows would yield (for progress reporting). */
-export function countWindows(startNs: bigint, endNs: bigint, bucketNs: bigint, windowNs: bigint): number {
-  const start = alignDown(startNs, bucketNs);
-  const end = alignUp(endNs, bucketNs);
-  if (end <= start) return 0;
-  return Number((alignUp(end, windowNs) - alignDown(start, windowNs)) / windowNs);
-}
-
 /**
  * Where a measurement's copy starts.
- * - Nothing on the destination: the source's oldest point (a first backup).
- * - A cursor that the destination has reached: the cursor. Cursors move only after a window
- *   was fully written, and point at the bucket that was still filling, so it is recomputed.
- * - Otherwise (no cursor, or the destination is behind it, e.g. restored from an older copy):
- *   the start of the window that holds the destination's newest point. Windows are written one
- *   after the other, so everything before that window is complete even if a run was killed
- *   in the middle of it; at most one window is copied again.
+ * - A cursor the destination still agrees with: the cursor (it points at the bucket that was
+ *   still filling, which is recomputed).
+ * - Otherwise the start of the window that holds the destination's newest point (at or
+ *   before the run's clock): windows are written one after the other, so everything before
+ *   that window is complete even if a run was killed in the middle of it.
+ * - Nothing on the destination: the bucket of the source's oldest point (a first backup).
+ * LOOKBACK moves a resumed start back; BACKUP_START is a floor.
  */
-export function resumeStart(p: {
-  /** Needed for a first backup; may be left out when resuming. */
-  sourceOldestNs?: bigint;
-  destNewestNs?: bigint;
+export function resumePoint(p: {
+  /** A cursor the destination agrees with. */
   cursorNs?: bigint;
+  destNewestNs?: bigint;
+  /** Needed for a first backup. */
+  sourceOldestNs?: bigint;
+  lookbackNs: bigint;
+  floorNs?: bigint;
   bucketNs: bigint;
   windowNs: bigint;
 }): bigint {
-  const oldest = p.sourceOldestNs === undefined ? undefined : alignDown(p.sourceOldestNs, p.bucketNs);
-  if (p.destNewestNs === undefined) {
-    if (oldest === undefined) throw new RangeError("a first backup needs the source's oldest point");
-    return oldest;
+  let start: bigint;
+  if (p.cursorNs !== undefined) start = alignDown(p.cursorNs, p.bucketNs);
+  else if (p.destNewestNs !== undefined) start = alignDown(p.destNewestNs, p.windowNs);
+  else if (p.sourceOldestNs !== undefined) start = alignDown(p.sourceOldestNs, p.bucketNs);
+  else throw new RangeError("a first backup needs the source's oldest point");
+  const resumed = p.cursorNs !== undefined || p.destNewestNs !== undefined;
+  if (resumed && p.lookbackNs > 0n) start = alignDown(start - p.lookbackNs, p.bucketNs);
+  if (p.floorNs !== undefined) {
+    const floor = alignDown(p.floorNs, p.bucketNs);
+    if (start < floor) start = floor;
   }
-  const resume =
-    p.cursorNs !== undefined && p.destNewestNs >= p.cursorNs
-      ? alignDown(p.cursorNs, p.bucketNs)
-      : alignDown(p.destNewestNs, p.windowNs);
-  return oldest !== undefined && oldest > resume ? oldest : resume;
+  return start;
 }
 
-/** The cursor after a window was written: its end, but never past the bucket still filling. */
-export function cursorAfter(window: Window, sourceNewestNs: bigint, bucketNs: bigint): bigint {
-  const filling = alignDown(sourceNewestNs, bucketNs);
-  return window.endNs < filling ? window.endNs : filling;
+/** The cursor after a window was written: its end, but never past the run's clock (less the margin). */
+export function cursorAfter(window: Window, ceilingNs: bigint): bigint {
+  return window.endNs < ceilingNs ? window.endNs : ceilingNs;
+}
+
+/** A window that holds data, with how much: the most values of one field, and all values. */
+export interface WindowCount {
+  window: Window;
+  points: number;
+  values: number;
+}
+
+/** A count as InfluxDB answers it (MessagePack may give int64 values as bigint). */
+function toNumber(v: unknown): number {
+  return typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : 0;
+}
+
+/**
+ * Windows of [startNs, endNs) that hold data, from the rows of a count per window (time
+ * label first, then one count per field). InfluxDB may label the first interval with the
+ * query's start instead of the interval's, so every label is placed by the window that holds it.
+ */
+export function windowsWithData(rows: unknown[][], startNs: bigint, endNs: bigint, windowNs: bigint): WindowCount[] {
+  const byStart = new Map<bigint, WindowCount>();
+  for (const row of rows) {
+    const label = row[0];
+    if (typeof label !== "string" && typeof label !== "bigint" && typeof label !== "number") continue;
+    const counts = row.slice(1).map(toNumber);
+    const values = counts.reduce((a, b) => a + b, 0);
+    if (values === 0) continue;
+    const from = alignDown(BigInt(label), windowNs);
+    const window = {
+      startNs: from < startNs ? startNs : from,
+      endNs: from + windowNs > endNs ? endNs : from + windowNs,
+    };
+    if (window.startNs >= window.endNs) continue;
+    const existing = byStart.get(window.startNs);
+    const points = Math.max(...counts);
+    if (existing) {
+      existing.points += points;
+      existing.values += values;
+    } else byStart.set(window.startNs, { window, points, values });
+  }
+  return [...byStart.values()].sort((a, b) => (a.window.startNs < b.window.startNs ? -1 : 1));
+}
+
+/** Adds the window of [startNs, endNs) that holds `t` when it is missing (a point the count query cannot see). */
+export function withWindowOf(
+  list: WindowCount[],
+  t: bigint,
+  startNs: bigint,
+  endNs: bigint,
+  windowNs: bigint,
+): WindowCount[] {
+  if (t < startNs || t >= endNs || list.some((w) => w.window.startNs <= t && t < w.window.endNs)) return list;
+  const from = alignDown(t, windowNs);
+  const window = { startNs: from < startNs ? startNs : from, endNs: from + windowNs > endNs ? endNs : from + windowNs };
+  return [...list, { window, points: 1, values: 1 }].sort((a, b) => (a.window.startNs < b.window.startNs ? -1 : 1));
+}
+
+/**
+ * Consecutive windows grouped into requests, in order: a window with more than `budget`
+ * values is read alone; smaller ones share a request (one statement each) up to `budget`
+ * values and `maxWindows` windows. Sparse history then costs a few requests, not one per window.
+ */
+export function groupWindows(list: WindowCount[], budget: number, maxWindows: number): WindowCount[][] {
+  const groups: WindowCount[][] = [];
+  let current: WindowCount[] = [];
+  let values = 0;
+  for (const w of list) {
+    if (current.length > 0 && (values + w.values > budget || current.length >= maxWindows)) {
+      groups.push(current);
+      current = [];
+      values = 0;
+    }
+    current.push(w);
+    values += w.values;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+const HOUR_NS = 3_600_000_000_000n;
+
+/** Granularity of late-data digests: whole buckets, at least an hour, so a late point re-copies little. */
+export function digestInterval(bucketNs: bigint): bigint {
+  return alignUp(HOUR_NS, bucketNs);
 }

@@ -116,6 +116,8 @@ export interface TranscodeTarget {
 export interface ChunkInfo {
   /** More chunks of the statement follow. */
   partial: boolean;
+  /** Statements whose last result this chunk held (a request may carry several statements). */
+  completed: number;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -215,6 +217,7 @@ export function transcodeChunk(
 ): ChunkInfo {
   const r = new Reader(chunk);
   let partial = false;
+  let completed = 0;
   const keys = r.mapLength();
   for (let k = 0; k < keys; k++) {
     const key = r.str();
@@ -226,9 +229,10 @@ export function transcodeChunk(
     const results = r.arrayLength();
     for (let i = 0; i < results; i++) {
       partial = readResult(r, target, out, stats);
+      if (!partial) completed++;
     }
   }
-  return { partial };
+  return { partial, completed };
 }
 
 /** One statement result; returns its partial flag. */

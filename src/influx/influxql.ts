@@ -20,9 +20,15 @@ export function qualified(db: string, rp: string, measurement: string): string {
   return `${quoteIdent(db)}.${quoteIdent(rp)}.${quoteIdent(measurement)}`;
 }
 
-/** Time range condition in integer nanoseconds: start inclusive, end exclusive. */
+/** InfluxDB's representable time range; a literal outside it is refused by the server. */
+export const MIN_TIME = -9_223_372_036_854_775_806n;
+export const MAX_TIME = 9_223_372_036_854_775_806n;
+
+/** Time range condition in integer nanoseconds: start inclusive, end exclusive, clamped to what InfluxDB represents. */
 export function timeRange(startNs: bigint, endNs: bigint): string {
-  return `time >= ${startNs} AND time < ${endNs}`;
+  const start = startNs < MIN_TIME ? MIN_TIME : startNs;
+  const end = endNs > MAX_TIME + 1n ? MAX_TIME + 1n : endNs;
+  return `time >= ${start} AND time < ${end}`;
 }
 
 export const showDatabases = (): string => "SHOW DATABASES";
@@ -57,9 +63,20 @@ export function createRetentionPolicy(db: string, rp: RetentionPolicySpec): stri
   );
 }
 
-/** Oldest (asc) or newest (desc) point of a measurement, optionally at or after a time. */
-export function edgePoint(db: string, rp: string, measurement: string, order: "asc" | "desc", fromNs?: bigint): string {
-  const where = fromNs === undefined ? "" : ` WHERE time >= ${fromNs}`;
+/** Oldest (asc) or newest (desc) point of a measurement, optionally at or after `fromNs` and at or before `untilNs`. */
+export function edgePoint(
+  db: string,
+  rp: string,
+  measurement: string,
+  order: "asc" | "desc",
+  fromNs?: bigint,
+  untilNs?: bigint,
+): string {
+  const conditions = [
+    ...(fromNs === undefined ? [] : [`time >= ${fromNs}`]),
+    ...(untilNs === undefined ? [] : [`time <= ${untilNs}`]),
+  ];
+  const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
   const orderBy = order === "desc" ? " ORDER BY time DESC" : "";
   return `SELECT * FROM ${qualified(db, rp, measurement)}${where}${orderBy} LIMIT 1`;
 }
@@ -103,6 +120,11 @@ export function countValues(db: string, rp: string, measurement: string, startNs
   return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)}`;
 }
 
+/** Number of values per field later than a time (no upper bound: points at InfluxDB's latest time count too). */
+export function countAfter(db: string, rp: string, measurement: string, afterNs: bigint): string {
+  return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE time > ${afterNs}`;
+}
+
 /** count(*) per series (a count_<field> column per field). */
 export function countValuesPerSeries(
   db: string,
@@ -125,4 +147,79 @@ export function edgeOfField(
   endNs: bigint,
 ): string {
   return `SELECT ${fn}(${quoteIdent(field)}) AS "v" FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} GROUP BY *`;
+}
+
+/**
+ * Values per field in every interval of `interval` that holds data (fill(none)): where a
+ * measurement's data is, so that empty windows are never queried.
+ */
+export function countPerInterval(
+  db: string,
+  rp: string,
+  measurement: string,
+  interval: string,
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  return (
+    `SELECT count(*) FROM ${qualified(db, rp, measurement)}` +
+    ` WHERE ${timeRange(startNs, endNs)} GROUP BY time(${interval}) fill(none)`
+  );
+}
+
+/** A field of a digest: its name where the digest is computed, and whether it is summed as well as counted. */
+export interface DigestField {
+  name: string;
+  numeric: boolean;
+}
+
+/** count (c<i>) and, for numeric fields, sum (s<i>) of each field per interval; `column(i)` names what is counted. */
+function digestColumns(fields: DigestField[], column: (i: number) => string): string {
+  return fields
+    .flatMap((f, i) => [`count(${column(i)}) AS "c${i}"`, ...(f.numeric ? [`sum(${column(i)}) AS "s${i}"`] : [])])
+    .join(", ");
+}
+
+/**
+ * Digest of the points as they are stored (raw copies, and the destination of aggregated
+ * copies): per interval, each field's number of values and, for numeric fields, their sum.
+ */
+export function storedDigest(
+  db: string,
+  rp: string,
+  measurement: string,
+  fields: DigestField[],
+  interval: string,
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  const columns = digestColumns(fields, (i) => `${quoteIdent((fields[i] as DigestField).name)}::field`);
+  return (
+    `SELECT ${columns} FROM ${qualified(db, rp, measurement)}` +
+    ` WHERE ${timeRange(startNs, endNs)} GROUP BY time(${interval}) fill(none)`
+  );
+}
+
+/**
+ * The same digest of what an aggregated copy writes, computed by the source: per interval,
+ * each field's number of buckets with a value (per series) and the sum of its bucket means.
+ */
+export function bucketDigest(
+  db: string,
+  rp: string,
+  measurement: string,
+  fields: DigestField[],
+  bucket: string,
+  interval: string,
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  const inner = fields
+    .map((f, i) => `${f.numeric ? "mean" : "last"}(${quoteIdent(f.name)}) AS ${quoteIdent(`v${i}`)}`)
+    .join(", ");
+  const range = timeRange(startNs, endNs);
+  return (
+    `SELECT ${digestColumns(fields, (i) => quoteIdent(`v${i}`))} FROM (SELECT ${inner} FROM ${qualified(db, rp, measurement)}` +
+    ` WHERE ${range} GROUP BY time(${bucket}), * fill(none)) WHERE ${range} GROUP BY time(${interval}) fill(none)`
+  );
 }

@@ -129,10 +129,15 @@ describe("parseConfig", () => {
 describe("parseConfig: faults, secrets and TLS", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"));
 
-  it("has retry and lookback defaults that depend on the mode", () => {
+  it("has retry, lookback and late-data defaults", () => {
     const c = parseConfig(base);
-    expect([c.maxRetries, c.retryBaseDelayMs, c.lookbackNs]).toEqual([5, 1000, 300_000_000_000n]);
-    expect(parseConfig({ ...base, SOURCE_GROUP_BY: "raw" }).lookbackNs).toBe(0n);
+    expect([c.maxRetries, c.retryBaseDelayMs, c.lookbackNs, c.lateDataHorizonNs]).toEqual([
+      5,
+      1000,
+      0n,
+      7n * 86_400_000_000_000n,
+    ]);
+    expect(parseConfig({ ...base, LATE_DATA_HORIZON: "0" }).lateDataHorizonNs).toBe(0n);
     expect(parseConfig({ ...base, LOOKBACK: "2h", RETRY_BASE_DELAY: "250ms" })).toMatchObject({
       lookbackNs: 7_200_000_000_000n,
       retryBaseDelayMs: 250,
@@ -157,6 +162,7 @@ describe("parseConfig: faults, secrets and TLS", () => {
       DEST_TLS_VERIFY: "maybe",
       MAX_RETRIES: "-1",
       LOOKBACK: "soon",
+      LATE_DATA_HORIZON: "a week",
     }).join("\n");
     for (const name of [
       "SOURCE_PASSWORD and SOURCE_PASSWORD_FILE",
@@ -165,6 +171,7 @@ describe("parseConfig: faults, secrets and TLS", () => {
       "DEST_TLS_VERIFY",
       "MAX_RETRIES",
       "LOOKBACK",
+      "LATE_DATA_HORIZON",
     ]) {
       expect(text).toContain(name);
     }

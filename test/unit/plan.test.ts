@@ -1,10 +1,13 @@
 import {
   alignDown,
   alignUp,
-  countWindows,
   cursorAfter,
   planWindows,
-  resumeStart,
+  resumePoint,
+  groupWindows,
+  windowsWithData,
+  withWindowOf,
+  digestInterval,
   windowLength,
 } from "../../src/backup/plan";
 
@@ -35,7 +38,6 @@ describe("planning", () => {
       expect(w.startNs % M5).toBe(0n);
       expect(w.endNs % M5).toBe(0n);
     }
-    expect(countWindows(123n, 2n * DAY + 7n, M5, DAY)).toBe(windows.length);
   });
 
   it("starts the first window at an unaligned first point's bucket", () => {
@@ -47,38 +49,77 @@ describe("planning", () => {
     expect([...planWindows(10n, 10n, 1n, DAY)]).toEqual([]);
   });
 
-  const at = (p: { destNewestNs?: bigint; cursorNs?: bigint; bucketNs?: bigint; sourceOldestNs?: bigint }) =>
-    resumeStart({ sourceOldestNs: 0n, bucketNs: M5, windowNs: DAY, ...p });
+  const at = (p: {
+    destNewestNs?: bigint;
+    cursorNs?: bigint;
+    bucketNs?: bigint;
+    sourceOldestNs?: bigint;
+    lookbackNs?: bigint;
+    floorNs?: bigint;
+  }) => resumePoint({ bucketNs: M5, windowNs: DAY, lookbackNs: 0n, ...p });
 
   it("starts a first backup at the bucket of the source's oldest point", () => {
     expect(at({ sourceOldestNs: 1234n })).toBe(1200n);
   });
 
   it("recomputes the bucket that was still filling during the last run", () => {
-    // After a complete run the cursor points at the last bucket and the destination holds it.
-    expect(at({ destNewestNs: 1200n, cursorNs: 1200n })).toBe(1200n);
-    expect(at({ destNewestNs: 1234n, cursorNs: 1234n, bucketNs: 1n })).toBe(1234n);
+    expect(at({ cursorNs: 1200n })).toBe(1200n);
+    expect(at({ cursorNs: 1234n, bucketNs: 1n })).toBe(1234n);
   });
 
-  it("resumes from the cursor when a run stopped in the middle of a window", () => {
-    // The destination got points beyond the cursor, but the window was not finished.
-    expect(at({ destNewestNs: DAY + 5000n, cursorNs: DAY })).toBe(DAY);
-  });
-
-  it("without a cursor, repeats the whole window that holds the destination's newest point", () => {
+  it("without a trusted cursor, repeats the whole window that holds the destination's newest point", () => {
     expect(at({ destNewestNs: 2n * DAY + 5000n })).toBe(2n * DAY);
   });
 
-  it("distrusts a cursor the destination has not reached (destination restored from an older copy)", () => {
-    expect(at({ destNewestNs: DAY + 10n, cursorNs: 3n * DAY })).toBe(DAY);
+  it("moves a resumed start back by LOOKBACK, but not a first backup", () => {
+    expect(at({ cursorNs: DAY, lookbackNs: 3600n })).toBe(DAY - 3600n);
+    expect(at({ sourceOldestNs: DAY, lookbackNs: 3600n })).toBe(DAY);
   });
 
-  it("never starts before the source's oldest point", () => {
-    expect(at({ sourceOldestNs: 2n * DAY + 600n, destNewestNs: 2n * DAY + 900n })).toBe(2n * DAY + 600n);
+  it("never starts before BACKUP_START", () => {
+    expect(at({ destNewestNs: 2n * DAY + 900n, floorNs: 2n * DAY + 601n })).toBe(2n * DAY + 600n);
   });
 
-  it("moves the cursor to a window's end, but never past the bucket still filling", () => {
-    expect(cursorAfter({ startNs: 0n, endNs: DAY }, 5n * DAY, M5)).toBe(DAY);
-    expect(cursorAfter({ startNs: DAY, endNs: DAY + 600n }, DAY + 301n, M5)).toBe(DAY + 300n);
+  it("moves the cursor to a window's end, but never past the run's clock", () => {
+    expect(cursorAfter({ startNs: 0n, endNs: DAY }, 5n * DAY)).toBe(DAY);
+    expect(cursorAfter({ startNs: DAY, endNs: 2n * DAY }, DAY + 300n)).toBe(DAY + 300n);
+  });
+
+  it("finds the windows that hold data from a count per window, whatever the first label", () => {
+    // InfluxDB labels the first interval with the query's start (here DAY + 5) or the interval's.
+    const rows = [
+      [String(DAY + 5n), 3, null],
+      [String(3n * DAY), 0n, 7n],
+      [String(5n * DAY), 0, 0],
+    ];
+    expect(windowsWithData(rows, DAY + 5n, 4n * DAY, DAY)).toEqual([
+      { window: { startNs: DAY + 5n, endNs: 2n * DAY }, points: 3, values: 3 },
+      { window: { startNs: 3n * DAY, endNs: 4n * DAY }, points: 7, values: 7 },
+    ]);
+  });
+
+  it("adds the window of a point the count cannot see, once", () => {
+    const list = windowsWithData([[String(DAY), 1]], 0n, 9n * DAY, DAY);
+    expect(withWindowOf(list, DAY + 9n, 0n, 9n * DAY, DAY)).toBe(list);
+    expect(withWindowOf(list, 8n * DAY + 1n, 0n, 9n * DAY, DAY).map((w) => w.window.startNs)).toEqual([DAY, 8n * DAY]);
+  });
+
+  it("groups sparse windows into few requests and keeps dense windows alone", () => {
+    const w = (i: number, values: number) => ({
+      window: { startNs: BigInt(i) * DAY, endNs: BigInt(i + 1) * DAY },
+      points: values,
+      values,
+    });
+    const sparse = Array.from({ length: 1043 }, (_, i) => w(i, 7));
+    const groups = groupWindows(sparse, 100_000, 100);
+    expect(groups).toHaveLength(11);
+    expect(groups.flat()).toEqual(sparse);
+    expect(groupWindows([w(0, 10), w(1, 500), w(2, 10), w(3, 10)], 100, 100).map((g) => g.length)).toEqual([1, 1, 2]);
+  });
+
+  it("digests late data per hour, in whole buckets", () => {
+    expect(digestInterval(1n)).toBe(3_600_000_000_000n);
+    expect(digestInterval(7n * 60_000_000_000n)).toBe(63n * 60_000_000_000n);
+    expect(digestInterval(86_400_000_000_000n)).toBe(86_400_000_000_000n);
   });
 });

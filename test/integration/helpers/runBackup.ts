@@ -20,9 +20,9 @@ const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "influxdb-backup-state-"
 
 export async function backup(
   env: Record<string, string>,
-  options: { signal?: AbortSignal; onLog?: (text: string) => void } = {},
+  options: { signal?: AbortSignal; onLog?: (text: string) => void; now?: () => number } = {},
 ): Promise<BackupRun> {
-  const { signal, onLog } = options;
+  const { signal, onLog, now } = options;
   const config = parseConfig({ LOG_LEVEL: "DEBUG", STATE_DIR, ...env });
   const { store: cursors } = CursorStore.open(config.stateDir);
   cursors.load();
@@ -41,7 +41,7 @@ export async function backup(
   const servers = createServers(config, logger);
   const { source, destination } = servers;
   try {
-    const summary = await runBackup({ config, source, destination, logger, cursors, signal });
+    const summary = await runBackup({ config, source, destination, logger, cursors, signal, now });
     await flushLogger(logger);
     return { summary, log };
   } finally {

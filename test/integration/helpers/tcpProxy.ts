@@ -17,6 +17,8 @@ export class TcpProxy {
   connections = 0;
   /** Bytes sent by clients to the server. */
   bytesUp = 0;
+  /** HTTP requests sent to the server, by path ("/query", "/write", …). */
+  readonly requests = new Map<string, number>();
 
   constructor(
     public upstreamHost: string,
@@ -70,7 +72,13 @@ export class TcpProxy {
       case "pass": {
         const upstream = net.connect(this.upstreamPort, this.upstreamHost);
         this.track(upstream);
-        client.on("data", (chunk: Buffer) => (this.bytesUp += chunk.length));
+        client.on("data", (chunk: Buffer) => {
+          this.bytesUp += chunk.length;
+          // Request lines ("POST /query?… HTTP/1.1") begin a request; bodies never hold one here.
+          for (const m of chunk.toString("latin1").matchAll(/(?:^|\r\n)(?:GET|POST) (\/[a-z]+)[? ]/g)) {
+            this.requests.set(m[1]!, (this.requests.get(m[1]!) ?? 0) + 1);
+          }
+        });
         client.pipe(upstream);
         upstream.on("data", (chunk: Buffer) => {
           if (this.cutAfterBytes !== undefined) {

@@ -1,0 +1,167 @@
+/**
+ * What one run copies of one measurement, planned from where the data is:
+ * - the resume point: the cursor when the destination still holds what it recorded, else the
+ *   window of the destination's newest point (never one later than the run's clock), else
+ *   the source's oldest point (a first backup);
+ * - from there on, only the windows that hold data (one count query), grouped so that sparse
+ *   history costs a few requests;
+ * - behind it, over LATE_DATA_HORIZON, the intervals whose digests differ (late data);
+ * - points later than the run's clock are copied, reported, and never move the cursor.
+ */
+import { resolveBound } from "../config";
+import { countAfter, countPerInterval } from "../influx/influxql";
+import { influxqlDuration } from "../influx/time";
+import type { Cursor } from "./cursors";
+import { edgeTime, findNewest, type MeasurementRef } from "./edges";
+import { findLateData } from "./lateData";
+import type { CopyContext } from "./measurement";
+import {
+  alignDown,
+  digestInterval,
+  groupWindows,
+  resumePoint,
+  windowsWithData,
+  withWindowOf,
+  type Window,
+  type WindowCount,
+} from "./plan";
+import type { MeasurementTarget } from "./targets";
+
+/** Clocks disagree a little: points up to this far ahead are not "in the future", and a cursor stays this far behind. */
+export const CLOCK_MARGIN_NS = 60_000_000_000n;
+/** Values one request may read when it carries several windows. */
+const REQUEST_BUDGET = 20_000;
+/** Statements in one request. */
+const MAX_WINDOWS_PER_REQUEST = 100;
+
+export interface CopyPlan {
+  /** Requests in time order, each a run of consecutive windows that hold data. */
+  requests: WindowCount[][];
+  /** Ranges behind the resume point whose digests differ from the destination's (late data). */
+  repairs: Window[];
+  /** False for an explicit BACKUP_START..BACKUP_END backfill, which leaves the cursors alone. */
+  moveCursor: boolean;
+  /** The cursor never passes this: the bucket of the newest point, and never later than the run's clock less the margin. */
+  cursorCeilingNs: bigint;
+  /** Points later than the run's clock (plus the margin): how many values, and the latest. */
+  future?: { points: number; latestNs: bigint };
+  /** The planned range, for logs. */
+  fromNs: bigint;
+  toNs: bigint;
+}
+
+export async function planCopy(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  cursor: Cursor | undefined,
+  bucketNs: bigint,
+  windowNs: bigint,
+): Promise<CopyPlan | undefined> {
+  const { source, destination, signal, config, nowNs } = ctx;
+  const src: MeasurementRef = {
+    client: source,
+    db: target.sourceDb,
+    rp: target.rp,
+    measurement: target.schema.name,
+    signal,
+  };
+  const dst: MeasurementRef = {
+    client: destination,
+    db: target.destDb,
+    rp: target.rp,
+    measurement: target.destMeasurement,
+    signal,
+  };
+  const clock = nowNs + CLOCK_MARGIN_NS;
+  const floor = config.start && alignDown(resolveBound(config.start, nowNs), bucketNs);
+  const ceiling = config.end && resolveBound(config.end, nowNs);
+
+  if (ceiling !== undefined) {
+    // An explicit range (a backfill): copied whole, whatever the destination holds.
+    const oldest = floor ?? (await edgeTime(src, "asc"));
+    if (oldest === undefined) return undefined;
+    const start = alignDown(oldest, bucketNs);
+    const requests = await windowsToCopy(ctx, src, start, ceiling, windowNs, [oldest]);
+    return { requests, repairs: [], moveCursor: false, cursorCeilingNs: start, fromNs: start, toNs: ceiling };
+  }
+
+  let cursorNs: bigint | undefined;
+  let destNewestNs: bigint | undefined;
+  let sourceOldestNs: bigint | undefined;
+  if (cursor && (await edgeTime(dst, "desc", cursor.checkNs ?? cursor.resumeNs, clock)) !== undefined) {
+    cursorNs = cursor.resumeNs;
+  } else {
+    // No cursor, or the destination no longer holds what it recorded (restored from an older copy).
+    destNewestNs = await findNewest(dst, nowNs, windowNs, clock);
+    if (destNewestNs === undefined) {
+      sourceOldestNs = await edgeTime(src, "asc");
+      if (sourceOldestNs === undefined) return undefined;
+    }
+  }
+  const first = cursorNs === undefined && destNewestNs === undefined;
+  const resume = resumePoint({
+    cursorNs,
+    destNewestNs,
+    sourceOldestNs,
+    lookbackNs: config.lookbackNs,
+    floorNs: floor,
+    bucketNs,
+    windowNs,
+  });
+
+  const future = await futurePoints(ctx, src, clock);
+  const end = future ? future.latestNs + 1n : clock + 1n;
+  const requests = await windowsToCopy(ctx, src, resume, end, windowNs, [sourceOldestNs, future?.latestNs]);
+  // The cursor stops at the bucket of the newest point at or before the clock (it is recomputed
+  // next time), and never passes the clock less the margin, whatever a device's clock says.
+  const lastPresent = requests
+    .flat()
+    .reverse()
+    .find((w) => w.window.startNs <= clock);
+  const newest = lastPresent && (await edgeTime(src, "desc", lastPresent.window.startNs, clock));
+  const settled = nowNs - CLOCK_MARGIN_NS;
+  const cursorCeilingNs = newest === undefined ? resume : alignDown(newest < settled ? newest : settled, bucketNs);
+
+  let repairs: Window[] = [];
+  if (!first && config.lateDataHorizonNs > 0n) {
+    let from = alignDown(nowNs - config.lateDataHorizonNs, digestInterval(bucketNs));
+    if (floor !== undefined && from < floor) from = floor;
+    repairs = await findLateData(ctx, target, from, resume);
+  }
+  return { requests, repairs, moveCursor: true, cursorCeilingNs, future, fromNs: resume, toNs: end };
+}
+
+/** The windows of [startNs, endNs) that hold data, grouped into requests; `known` are times known to hold points. */
+async function windowsToCopy(
+  ctx: CopyContext,
+  src: MeasurementRef,
+  startNs: bigint,
+  endNs: bigint,
+  windowNs: bigint,
+  known: (bigint | undefined)[],
+): Promise<WindowCount[][]> {
+  if (startNs >= endNs) return [];
+  const query = countPerInterval(src.db, src.rp, src.measurement, influxqlDuration(windowNs), startNs, endNs);
+  const series = await src.client.query(query, { db: src.db, signal: src.signal });
+  let windows = windowsWithData(series[0]?.values ?? [], startNs, endNs, windowNs);
+  // InfluxDB's count cannot see points at the very edges of its time range: add their windows.
+  for (const t of known) if (t !== undefined) windows = withWindowOf(windows, t, startNs, endNs, windowNs);
+  return groupWindows(windows, REQUEST_BUDGET, MAX_WINDOWS_PER_REQUEST);
+}
+
+/** Points later than `clock`: how many and the latest time, or undefined when there are none. */
+async function futurePoints(
+  ctx: CopyContext,
+  src: MeasurementRef,
+  clock: bigint,
+): Promise<{ points: number; latestNs: bigint } | undefined> {
+  const latestNs = await edgeTime(src, "desc", clock + 1n);
+  if (latestNs === undefined) return undefined;
+  const series = await src.client.query(countAfter(src.db, src.rp, src.measurement, clock), {
+    db: src.db,
+    signal: ctx.signal,
+  });
+  const row = series[0]?.values?.[0] ?? [];
+  const points = Math.max(1, ...row.slice(1).map((v) => Number(v ?? 0)));
+  return { points, latestNs };
+}
