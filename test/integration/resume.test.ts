@@ -29,7 +29,8 @@ async function expectCopied(mode: Mode, src: string, dst: string, measurement = 
     await expectSameAnswer(source, src, dest, dst, `SELECT * FROM "${measurement}" GROUP BY *`);
     return;
   }
-  const expected = await expectedAggregate(source, src, "autogen", measurement, { v: "float" }, "5m");
+  const fields: Record<string, "float" | "string"> = measurement === "m" ? { v: "float" } : { v: "float", s: "string" };
+  const expected = await expectedAggregate(source, src, "autogen", measurement, fields, "5m");
   expect(expected.size).toBeGreaterThan(0);
   expect(diffPoints(expected, await actualPoints(dest, dst, "autogen", measurement))).toEqual([]);
 }
@@ -138,5 +139,43 @@ describe.each<Mode>(["raw", "5m"])("sparse history (%s)", (mode) => {
       await proxy.stop();
     }
     await expectCopied(mode, src, dst);
+  });
+});
+
+describe("a run with nothing new", () => {
+  it("costs a small constant number of requests per measurement", async () => {
+    const src = freshName("many");
+    const dst = freshName("many_b");
+    await source.query(`CREATE DATABASE ${src}`);
+    const measurements = 150;
+    const lines: string[] = [];
+    for (let i = 0; i < measurements; i++) {
+      for (let j = 0n; j < 6n; j++) lines.push(`m${i},host=a v=${i}.5,s="x" ${NOW - 60n * MINUTE + j * 10n * MINUTE}`);
+    }
+    await writeAll((l) => source.write(src, l), lines);
+    const env = servers.envFor(src, dst, { SOURCE_GROUP_BY: "5m" });
+    expect((await backup(env, { now: at(NOW) })).summary.ok).toBe(true);
+
+    const s = new URL(source.url);
+    const d = new URL(dest.url);
+    const sourceProxy = await new TcpProxy(s.hostname, Number(s.port)).start();
+    const destProxy = await new TcpProxy(d.hostname, Number(d.port)).start();
+    try {
+      const run = await backup(
+        { ...env, SOURCE_URL: sourceProxy.url, DEST_URL: destProxy.url },
+        { now: at(NOW + 5n * MINUTE) },
+      );
+      expect(run.summary.ok).toBe(true);
+      expect(run.summary.measurements).toBe(measurements);
+      const perMeasurement = (p: TcpProxy) => [...p.requests.values()].reduce((a, b) => a + b, 0) / measurements;
+      // Source: future check, count per window, newest point, mean() and last(), digest
+      // (5 per measurement before the late-data digests).
+      expect(perMeasurement(sourceProxy)).toBeLessThanOrEqual(6.1);
+      // Destination: cursor check, digest, the mean() and last() writes (3 before).
+      expect(perMeasurement(destProxy)).toBeLessThanOrEqual(4.1);
+    } finally {
+      await Promise.all([sourceProxy.stop(), destProxy.stop()]);
+    }
+    await expectCopied("5m", src, dst, "m7");
   });
 });
