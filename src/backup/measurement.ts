@@ -10,6 +10,7 @@ import { aggregateWindow, rawWindow } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import { cursorKey, type CursorStore } from "./cursors";
+import { copyEdgeBucket, splitEdgeBuckets } from "./edgeBuckets";
 import { planCopy } from "./planCopy";
 import { withRetry } from "../retry";
 import { cursorAfter, planWindows, windowLength, type Window } from "./plan";
@@ -186,12 +187,14 @@ async function copyRequest(
       signal?.throwIfAborted();
       const rest = windows.slice(done);
       try {
-        if (rest.length === 1) {
-          const stats = emptyStats();
-          await copyWindow(ctx, target, rest[0] as Window, writer, stats);
-          await writer.flush();
-          done++;
-          onWindow(rest[0] as Window, stats);
+        if (rest.length === 1 || rest.some((w) => hasEdgeBuckets(config, w))) {
+          for (const window of rest) {
+            const stats = emptyStats();
+            await copyWindow(ctx, target, window, writer, stats);
+            await writer.flush();
+            done++;
+            onWindow(window, stats);
+          }
         } else {
           await copyWindowsInOneRequest(ctx, target, rest, writer, (w, stats) => {
             done++;
@@ -235,6 +238,24 @@ async function copyWindow(
   writer: BatchWriter,
   stats: TransformStats,
 ): Promise<void> {
+  const aggregation = ctx.config.aggregation;
+  if (aggregation.mode === "aggregate") {
+    const { inner, edges } = splitEdgeBuckets(window, aggregation.bucketNs);
+    for (const edge of edges) await copyEdgeBucket(ctx, target, edge, writer, stats);
+    if (inner) await readWindow(ctx, target, inner, writer, stats);
+  } else {
+    await readWindow(ctx, target, window, writer, stats);
+  }
+}
+
+/** Reads a window with its queries and writes what they answer. */
+async function readWindow(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  window: Window,
+  writer: BatchWriter,
+  stats: TransformStats,
+): Promise<void> {
   const { source, signal } = ctx;
   const { sourceDb } = target;
   const queries = windowQueries(ctx.config, target, window);
@@ -268,6 +289,12 @@ async function copyWindow(
   } finally {
     signal?.removeEventListener("abort", stop);
   }
+}
+
+function hasEdgeBuckets(config: Config, window: Window): boolean {
+  return (
+    config.aggregation.mode === "aggregate" && splitEdgeBuckets(window, config.aggregation.bucketNs).edges.length > 0
+  );
 }
 
 /** The queries that read a window: one raw query, or mean() of the numeric and last() of the other fields. */

@@ -115,6 +115,23 @@ export function aggregateWindow(
   );
 }
 
+/**
+ * One aggregate per field over a whole range, per series (no GROUP BY time): for the buckets at
+ * the very edges of InfluxDB's time range, which GROUP BY time() cannot label or drops.
+ */
+export function aggregateRange(
+  fn: "mean" | "last",
+  db: string,
+  rp: string,
+  measurement: string,
+  fields: string[],
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  const columns = fields.map((f) => `${fn}(${quoteIdent(f)}) AS ${quoteIdent(f)}`).join(", ");
+  return `SELECT ${columns} FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} GROUP BY *`;
+}
+
 /** Number of values per field in a time range (one row, a count_<field> column per field). */
 export function countValues(db: string, rp: string, measurement: string, startNs: bigint, endNs: bigint): string {
   return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)}`;
