@@ -11,6 +11,7 @@ import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import { cursorKey, type CursorStore } from "./cursors";
 import { copyEdgeBucket, splitEdgeBuckets } from "./edgeBuckets";
+import { splitAtShardGroups, withTypesIn } from "./mixedTypes";
 import { planCopy } from "./planCopy";
 import { withRetry } from "../retry";
 import { cursorAfter, planWindows, windowLength, type Window } from "./plan";
@@ -187,7 +188,7 @@ async function copyRequest(
       signal?.throwIfAborted();
       const rest = windows.slice(done);
       try {
-        if (rest.length === 1 || rest.some((w) => hasEdgeBuckets(config, w))) {
+        if (rest.length === 1 || target.schema.mixedNumeric.length > 0 || rest.some((w) => hasEdgeBuckets(config, w))) {
           for (const window of rest) {
             const stats = emptyStats();
             await copyWindow(ctx, target, window, writer, stats);
@@ -239,12 +240,18 @@ async function copyWindow(
   stats: TransformStats,
 ): Promise<void> {
   const aggregation = ctx.config.aggregation;
-  if (aggregation.mode === "aggregate") {
-    const { inner, edges } = splitEdgeBuckets(window, aggregation.bucketNs);
-    for (const edge of edges) await copyEdgeBucket(ctx, target, edge, writer, stats);
-    if (inner) await readWindow(ctx, target, inner, writer, stats);
-  } else {
-    await readWindow(ctx, target, window, writer, stats);
+  const bucketNs = aggregation.mode === "aggregate" ? aggregation.bucketNs : 1n;
+  const pieces =
+    target.schema.mixedNumeric.length > 0 ? splitAtShardGroups(window, target.shardGroupNs, bucketNs) : [window];
+  for (const piece of pieces) {
+    const typed = target.schema.mixedNumeric.length > 0 ? await withTypesIn(ctx, target, piece) : target;
+    if (aggregation.mode === "aggregate") {
+      const { inner, edges } = splitEdgeBuckets(piece, bucketNs);
+      for (const edge of edges) await copyEdgeBucket(ctx, typed, edge, writer, stats);
+      if (inner) await readWindow(ctx, typed, inner, writer, stats);
+    } else {
+      await readWindow(ctx, typed, piece, writer, stats);
+    }
   }
 }
 

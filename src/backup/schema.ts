@@ -11,6 +11,8 @@ export interface MeasurementSchema {
   fields: Map<string, FieldType>;
   /** Human-readable notes about fields whose type differs between shards. */
   conflicts: string[];
+  /** Fields that are integer in some shards and float in others: copied per shard group with the type they have there. */
+  mixedNumeric: string[];
 }
 
 const KNOWN: ReadonlySet<string> = new Set(["float", "integer", "unsigned", "string", "boolean"]);
@@ -32,11 +34,16 @@ export function schemaFromFieldKeys(series: Series[]): Map<string, MeasurementSc
       list.push(type as FieldType);
       seen.set(key, list);
     }
-    const existing: MeasurementSchema = out.get(name) ?? { name, fields: new Map(), conflicts: [] };
+    const existing: MeasurementSchema = out.get(name) ?? { name, fields: new Map(), conflicts: [], mixedNumeric: [] };
     for (const [key, types] of seen) {
       const chosen = chooseType(types);
       existing.fields.set(key, chosen);
-      if (types.length > 1) {
+      if (types.length > 1 && types.every(isNumeric)) {
+        existing.mixedNumeric.push(key);
+        existing.conflicts.push(
+          `field "${key}" is ${types.join(" in some shards and ")} in others; each shard group is copied with the type it has there`,
+        );
+      } else if (types.length > 1) {
         existing.conflicts.push(
           `field "${key}" is ${types.join(" in some shards and ")} in others; copied as ${chosen}`,
         );

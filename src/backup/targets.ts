@@ -7,6 +7,7 @@ import type { Config, DatabasePair } from "../config";
 import type { InfluxClient } from "../influx/client";
 import { showDatabases, showFieldKeys, showRetentionPolicies } from "../influx/influxql";
 import { destinationMeasurement, isSelected, listedNames, planFields } from "../selection";
+import { parseDuration } from "../influx/time";
 import { schemaFromFieldKeys, type MeasurementSchema } from "./schema";
 
 export interface RetentionPolicyInfo {
@@ -20,6 +21,8 @@ export interface MeasurementTarget {
   sourceDb: string;
   destDb: string;
   rp: string;
+  /** The retention policy's shard group duration (0 when unknown). */
+  shardGroupNs: bigint;
   /** Source name, the fields to copy (after exclusions) and their types. */
   schema: MeasurementSchema;
   destMeasurement: string;
@@ -92,6 +95,7 @@ export async function planDatabase(
           sourceDb: pair.source,
           destDb: pair.destination,
           rp: rp.name,
+          shardGroupNs: parseDuration(rp.shardGroupDuration) ?? 0n,
           schema: { ...schema, fields: fields.fields },
           destMeasurement: destinationMeasurement(config.selection, schema.name),
           fieldRenames: fields.renames,

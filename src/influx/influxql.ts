@@ -132,6 +132,22 @@ export function aggregateRange(
   return `SELECT ${columns} FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} GROUP BY *`;
 }
 
+/**
+ * Succeeds (with a row, or none) when a field is integer over a time range, and fails with
+ * "incompatible types: float" when it is float there: InfluxDB gives a field one type per
+ * query, from the shards the range touches, and only integers take a bitwise AND.
+ */
+export function integerProbe(
+  db: string,
+  rp: string,
+  measurement: string,
+  field: string,
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  return `SELECT last(${quoteIdent(field)}) & 0 AS "x" FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)}`;
+}
+
 /** Number of values per field in a time range (one row, a count_<field> column per field). */
 export function countValues(db: string, rp: string, measurement: string, startNs: bigint, endNs: bigint): string {
   return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)}`;
