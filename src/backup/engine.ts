@@ -3,7 +3,7 @@
  * measurement in scope. A failure is recorded against its database and measurement and the
  * run goes on with the rest; the summary says what failed.
  */
-import type { Config, DatabasePair } from "../config";
+import type { Aggregation, Config, DatabasePair } from "../config";
 import { errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import { createDatabase, createRetentionPolicy, showDatabases } from "../influx/influxql";
@@ -14,6 +14,7 @@ import { runPool } from "../pool";
 import { describeFieldTypes } from "./schema";
 import { databaseExists, planDatabase, retentionPolicies, type DatabasePlan, type MeasurementTarget } from "./targets";
 import { describeEstimate, estimateMeasurement } from "./dryRun";
+import { describeMeasurementCopy, describeRun } from "./describe";
 
 export interface Failure {
   database: string;
@@ -76,7 +77,7 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     pairs = await resolvePairs(config, source, signal);
   } catch (err) {
     fail({ database: "*", message: errorMessage(err) });
-    return finish(summary, began, logger, signal);
+    return finish(summary, began, logger, config.aggregation, signal);
   }
 
   const ctx = copyContext(options);
@@ -89,16 +90,22 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
       fail({ database: pair.source, message: errorMessage(err) });
     }
   }
-  return finish(summary, began, logger, signal);
+  return finish(summary, began, logger, config.aggregation, signal);
 }
 
-function finish(summary: RunSummary, began: number, logger: Logger, signal?: AbortSignal): RunSummary {
+function finish(
+  summary: RunSummary,
+  began: number,
+  logger: Logger,
+  aggregation: Aggregation,
+  signal?: AbortSignal,
+): RunSummary {
   summary.durationMs = Date.now() - began;
   summary.aborted = signal?.aborted === true;
   summary.ok = summary.failures.length === 0;
   const line = summary.aborted
     ? "backup stopped on request; the next run continues where it stopped"
-    : `backup ${summary.ok ? "finished" : "finished with failures"}`;
+    : `backup ${summary.ok ? "finished" : "finished with failures"}: ${describeRun(summary, aggregation)}`;
   const meta = {
     databases: summary.databases,
     measurements: summary.measurements,
@@ -225,7 +232,8 @@ async function backupMeasurement(
       nonFiniteDropped: r.nonFinite,
       seconds: (Date.now() - began) / 1000,
     };
-    logger.info(`copied ${pair.source}.${rp}.${schema.name} -> ${pair.destination}`, meta);
+    const copied = describeMeasurementCopy(r, ctx.config.aggregation, Date.now() - began);
+    logger.info(`copied ${pair.source}.${rp}.${schema.name} -> ${pair.destination}: ${copied}`, meta);
     if (r.nonFinite > 0)
       logger.warning(`${pair.source}.${rp}.${schema.name}: dropped ${r.nonFinite} NaN/Infinity value(s)`);
     if (r.mismatched > 0) {
