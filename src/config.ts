@@ -10,6 +10,7 @@ import { z } from "zod";
 import { ConfigError } from "./errors";
 import { formatDuration, influxqlDuration, nsToRfc3339, parseDuration, rfc3339ToNs } from "./influx/time";
 import { parseList } from "./listSyntax";
+import { describeRule, parseRetentionRule, type RetentionRule } from "./retentionRule";
 import { parseSelection, type Selection } from "./selection";
 
 export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
@@ -76,6 +77,8 @@ export interface Config {
   concurrency: number;
   /** Compress write bodies. */
   writeGzip: boolean;
+  /** Durations of retention policies created on the destination; undefined: the source's. */
+  destRetention?: RetentionRule;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -129,6 +132,7 @@ export const VARIABLES = [
   "DEST_PASSWORD_FILE",
   "DEST_CA_FILE",
   "DEST_TLS_VERIFY",
+  "DEST_RETENTION",
   "MEASUREMENTS",
   "MEASUREMENTS_EXCLUDE",
   "EXCLUDED_FIELDS",
@@ -236,6 +240,12 @@ export function parseConfig(env: Env): Config {
   }
 
   const selection = parseSelection(get, problems);
+  const retention = parseRetentionRule(get("DEST_RETENTION"));
+  if (retention.error) {
+    problems.push(
+      `DEST_RETENTION=${JSON.stringify(get("DEST_RETENTION"))}: ${retention.error}; expected INF, a duration such as 400d, or policy:duration items such as autogen:INF,rp_30d:400d`,
+    );
+  }
 
   const timeout = check(
     "TIMEOUT_CLIENT",
@@ -357,6 +367,7 @@ export function parseConfig(env: Env): Config {
     writeConcurrency: writeConcurrency as number,
     concurrency: concurrency as number,
     writeGzip,
+    destRetention: retention.rule,
   };
 }
 
@@ -482,6 +493,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     lateDataHorizon: config.lateDataHorizonNs > 0n ? formatDuration(config.lateDataHorizonNs) : "(off)",
     ...(config.start ? { start: describeBound(config.start) } : {}),
     ...(config.end ? { end: describeBound(config.end) } : {}),
+    ...(config.destRetention ? { destRetention: describeRule(config.destRetention) } : {}),
     ...(config.dryRun ? { dryRun: true } : {}),
     ...(config.verifyAfterRun ? { verifyAfterRun: true, verifyRepair: config.verifyRepair } : {}),
   };

@@ -7,7 +7,8 @@ import type { Aggregation, Config, DatabasePair } from "../config";
 import { errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import { createDatabase, createRetentionPolicy, showDatabases } from "../influx/influxql";
-import { nsToRfc3339 } from "../influx/time";
+import { nsToRfc3339, parseDuration } from "../influx/time";
+import { describeRetention, destinationDuration, expiresEarlier } from "../retentionRule";
 import type { Logger } from "../logger";
 import { copyContext, copyMeasurement, type CopyContext, type RunDeps } from "./measurement";
 import { runPool } from "../pool";
@@ -153,21 +154,52 @@ async function backupDatabase(
   if (config.dryRun) return dryRunDatabase(ctx, plan, summary, fail);
 
   await destination.query(createDatabase(pair.destination), { signal });
-  const destRps = new Set((await retentionPolicies(destination, pair.destination, signal)).map((rp) => rp.name));
-  for (const rp of plan.retentionPolicies) {
-    if (destRps.has(rp.name)) continue;
-    await destination.query(createRetentionPolicy(pair.destination, rp), { db: pair.destination, signal });
-    logger.info(`created retention policy ${rp.name} on ${pair.destination}`, {
-      duration: rp.duration,
-      shardDuration: rp.shardGroupDuration,
-      default: rp.isDefault,
-    });
-  }
+  await prepareRetentionPolicies(ctx, pair, plan);
   // Several measurements at a time; each one's windows stay in order (its resume logic needs that).
   await runPool(plan.targets, config.concurrency, async ({ target }) => {
     if (signal?.aborted) return;
     await backupMeasurement(ctx, target, summary, fail);
   });
+}
+
+/**
+ * Creates the destination's missing retention policies, with DEST_RETENTION's durations where
+ * it gives them, and warns about existing ones that keep data for less time than the source.
+ * Existing policies are never altered.
+ */
+async function prepareRetentionPolicies(ctx: CopyContext, pair: DatabasePair, plan: DatabasePlan): Promise<void> {
+  const { destination, logger, config, signal } = ctx;
+  const existing = new Map(
+    (await retentionPolicies(destination, pair.destination, signal)).map((rp) => [rp.name, rp] as const),
+  );
+  for (const name of config.destRetention?.byPolicy.keys() ?? []) {
+    if (!plan.retentionPolicies.some((rp) => rp.name === name))
+      logger.warning(`DEST_RETENTION names retention policy "${name}", which holds no data to copy in ${pair.source}`);
+  }
+  for (const rp of plan.retentionPolicies) {
+    const sourceNs = parseDuration(rp.duration) ?? 0n;
+    const wanted = destinationDuration(config.destRetention, rp.name);
+    const present = existing.get(rp.name);
+    if (!present) {
+      await destination.query(createRetentionPolicy(pair.destination, rp, wanted), { db: pair.destination, signal });
+      logger.info(
+        `created retention policy ${rp.name} on ${pair.destination}, keeping data ${describeRetention(wanted ?? sourceNs)}`,
+        { duration: rp.duration, shardDuration: rp.shardGroupDuration, default: rp.isDefault },
+      );
+      if (wanted !== undefined && expiresEarlier(wanted, sourceNs))
+        logger.warning(
+          `retention policy ${rp.name} on ${pair.destination} keeps data ${describeRetention(wanted)} (DEST_RETENTION), the source ${describeRetention(sourceNs)}: backed-up data will expire earlier than on the source`,
+        );
+      continue;
+    }
+    const destNs = parseDuration(present.duration) ?? 0n;
+    if (expiresEarlier(destNs, sourceNs)) {
+      logger.warning(
+        `retention policy ${rp.name} on ${pair.destination} already exists and keeps data ${describeRetention(destNs)}, the source ${describeRetention(sourceNs)}: ` +
+          `backed-up data will expire earlier than on the source. Existing policies are not altered: ALTER RETENTION POLICY "${rp.name}" ON "${pair.destination}" DURATION INF (or the duration you want) changes it`,
+      );
+    }
+  }
 }
 
 /** Reports what would be copied; writes and creates nothing. */

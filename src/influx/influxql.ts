@@ -49,14 +49,20 @@ export interface RetentionPolicySpec {
   isDefault: boolean;
 }
 
-/** Creates a retention policy like the source's: same duration and shard duration, default if it was. */
-export function createRetentionPolicy(db: string, rp: RetentionPolicySpec): string {
-  const duration = parseDuration(rp.duration);
+/**
+ * Creates a retention policy like the source's: same duration and shard duration, default if
+ * it was. With another duration (`durationNs`, 0n for infinite) the shard duration is left to
+ * the server, which picks one that suits the new duration (7 days for a long-term archive).
+ */
+export function createRetentionPolicy(db: string, rp: RetentionPolicySpec, durationNs?: bigint): string {
+  const sourceDuration = parseDuration(rp.duration);
   const shard = parseDuration(rp.shardGroupDuration);
-  if (duration === undefined)
+  if (sourceDuration === undefined)
     throw new RangeError(`retention policy ${rp.name} has an unreadable duration ${rp.duration}`);
+  const duration = durationNs ?? sourceDuration;
   const durationText = duration === 0n ? "INF" : influxqlDuration(duration);
-  const shardText = shard !== undefined && shard > 0n ? ` SHARD DURATION ${influxqlDuration(shard)}` : "";
+  const keepShard = durationNs === undefined && shard !== undefined && shard > 0n;
+  const shardText = keepShard ? ` SHARD DURATION ${influxqlDuration(shard)}` : "";
   return (
     `CREATE RETENTION POLICY ${quoteIdent(rp.name)} ON ${quoteIdent(db)}` +
     ` DURATION ${durationText} REPLICATION 1${shardText}${rp.isDefault ? " DEFAULT" : ""}`

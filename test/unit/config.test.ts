@@ -163,6 +163,7 @@ describe("parseConfig: faults, secrets and TLS", () => {
       MAX_RETRIES: "-1",
       LOOKBACK: "soon",
       LATE_DATA_HORIZON: "a week",
+      DEST_RETENTION: "autogen:forever",
     }).join("\n");
     for (const name of [
       "SOURCE_PASSWORD and SOURCE_PASSWORD_FILE",
@@ -172,6 +173,7 @@ describe("parseConfig: faults, secrets and TLS", () => {
       "MAX_RETRIES",
       "LOOKBACK",
       "LATE_DATA_HORIZON",
+      'DEST_RETENTION="autogen:forever": "forever" is not a duration',
     ]) {
       expect(text).toContain(name);
     }

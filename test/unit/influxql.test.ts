@@ -49,4 +49,14 @@ describe("InfluxQL building", () => {
       createRetentionPolicy("db", { name: "forever", duration: "0s", shardGroupDuration: "24h0m0s", isDefault: false }),
     ).toBe('CREATE RETENTION POLICY "forever" ON "db" DURATION INF REPLICATION 1 SHARD DURATION 1d');
   });
+
+  it("creates a retention policy with another duration, leaving its shard duration to the server", () => {
+    const rp = { name: "rp_30d", duration: "720h0m0s", shardGroupDuration: "24h0m0s", isDefault: true };
+    expect(createRetentionPolicy("db", rp, 0n)).toBe(
+      'CREATE RETENTION POLICY "rp_30d" ON "db" DURATION INF REPLICATION 1 DEFAULT',
+    );
+    expect(createRetentionPolicy("db", rp, 400n * 86_400_000_000_000n)).toBe(
+      'CREATE RETENTION POLICY "rp_30d" ON "db" DURATION 400d REPLICATION 1 DEFAULT',
+    );
+  });
 });
