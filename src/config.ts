@@ -11,7 +11,7 @@ import { ConfigError } from "./errors";
 import { formatDuration, influxqlDuration, nsToRfc3339, parseDuration, rfc3339ToNs } from "./influx/time";
 import { parseList } from "./listSyntax";
 import { describeRule, parseRetentionRule, type RetentionRule } from "./retentionRule";
-import { parseSelection, type Selection } from "./selection";
+import { describeMatcher, parseSelection, type Selection } from "./selection";
 
 export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
 
@@ -37,6 +37,10 @@ export type Aggregation =
 export interface Config {
   source: ServerConfig;
   destination: ServerConfig;
+  /** Where `restore` writes: RESTORE_* when RESTORE_URL is set, else the source. */
+  restoreTarget: ServerConfig;
+  /** `restore` recreates the continuous queries recorded with the backup. */
+  restoreContinuousQueries: boolean;
   /** "all": every source database except _internal, same names on the destination. */
   databases: "all" | DatabasePair[];
   aggregation: Aggregation;
@@ -113,6 +117,7 @@ export const DEFAULTS = {
   PROGRESS_INTERVAL: "30s",
   LOOKBACK: "0",
   LATE_DATA_HORIZON: "7d",
+  RESTORE_CONTINUOUS_QUERIES: "true",
 } as const;
 
 /** Every variable the program reads. */
@@ -133,6 +138,13 @@ export const VARIABLES = [
   "DEST_CA_FILE",
   "DEST_TLS_VERIFY",
   "DEST_RETENTION",
+  "RESTORE_URL",
+  "RESTORE_USER",
+  "RESTORE_PASSWORD",
+  "RESTORE_PASSWORD_FILE",
+  "RESTORE_CA_FILE",
+  "RESTORE_TLS_VERIFY",
+  "RESTORE_CONTINUOUS_QUERIES",
   "MEASUREMENTS",
   "MEASUREMENTS_EXCLUDE",
   "EXCLUDED_FIELDS",
@@ -195,6 +207,23 @@ export function parseConfig(env: Env): Config {
 
   const source = parseServer("SOURCE", get, problems);
   const destination = parseServer("DEST", get, problems);
+  let restoreTarget = source;
+  if (get("RESTORE_URL") !== undefined) {
+    restoreTarget = parseServer("RESTORE", get, problems);
+  } else {
+    const stray = ["RESTORE_USER", "RESTORE_PASSWORD", "RESTORE_PASSWORD_FILE", "RESTORE_CA_FILE"].filter(
+      (n) => get(n) !== undefined,
+    );
+    if (stray.length)
+      problems.push(
+        `${stray.join(", ")} set without RESTORE_URL: without it, restore writes to the source (SOURCE_* settings); set RESTORE_URL too`,
+      );
+  }
+  const restoreContinuousQueries = parseBool(
+    "RESTORE_CONTINUOUS_QUERIES",
+    get("RESTORE_CONTINUOUS_QUERIES") ?? DEFAULTS.RESTORE_CONTINUOUS_QUERIES,
+    problems,
+  );
 
   // Databases
   let databases: Config["databases"] = [];
@@ -337,10 +366,12 @@ export function parseConfig(env: Env): Config {
     problems.push(`PROGRESS_INTERVAL=${JSON.stringify(progressRaw)}: expected a duration such as 30s or 1m`);
   }
 
-  if (problems.length > 0 || !source || !destination) throw new ConfigError(problems);
+  if (problems.length > 0 || !source || !destination || !restoreTarget) throw new ConfigError(problems);
   return {
     source,
     destination,
+    restoreTarget,
+    restoreContinuousQueries,
     databases,
     aggregation,
     selection,
@@ -385,17 +416,17 @@ function listOf(name: string, raw: string, problems: string[]): string[] {
   return items;
 }
 
+const SERVER_ROLES = { SOURCE: "source", DEST: "destination", RESTORE: "restore target" } as const;
+
 function parseServer(
-  prefix: "SOURCE" | "DEST",
+  prefix: keyof typeof SERVER_ROLES,
   get: (name: string) => string | undefined,
   problems: string[],
 ): ServerConfig | undefined {
   const name = `${prefix}_URL`;
   const raw = get(name);
   if (raw === undefined) {
-    problems.push(
-      `${name} is required: the ${prefix === "SOURCE" ? "source" : "destination"} InfluxDB, e.g. http://influxdb:8086`,
-    );
+    problems.push(`${name} is required: the ${SERVER_ROLES[prefix]} InfluxDB, e.g. http://influxdb:8086`);
     return undefined;
   }
   let url: URL;
@@ -472,6 +503,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
   return {
     source: server(config.source),
     destination: server(config.destination),
+    ...(config.restoreTarget !== config.source ? { restoreTarget: server(config.restoreTarget) } : {}),
     databases:
       config.databases === "all"
         ? "all except _internal"
@@ -500,7 +532,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
 }
 
 function describeSelection(sel: Selection): string {
-  const show = (list: Selection["exclude"]) => list.map((m) => ("name" in m ? m.name : String(m.regex))).join(",");
+  const show = (list: Selection["exclude"]) => list.map(describeMatcher).join(",");
   const parts = [sel.include ? `only ${show(sel.include)}` : "all"];
   if (sel.exclude.length) parts.push(`except ${show(sel.exclude)}`);
   if (sel.excludedFields.length)

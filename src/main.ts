@@ -10,7 +10,8 @@ import { CursorStore } from "./backup/cursors";
 import { runBackup } from "./backup/engine";
 import { describeConfig, parseConfig, type Config } from "./config";
 import { ConfigError, errorMessage } from "./errors";
-import { createServers } from "./influx/servers";
+import { createClient, createServers } from "./influx/servers";
+import { runRestore } from "./restore/restore";
 import { createLogger, flushLogger, type Logger } from "./logger";
 import { startHealthServer } from "./observability/health";
 import { BackupMetrics } from "./observability/metrics";
@@ -43,7 +44,9 @@ function openLogger(config: Config): Logger | undefined {
     return createLogger({
       level: config.logLevel,
       file: config.logFile,
-      secrets: [config.source.password, config.destination.password].filter((s): s is string => !!s),
+      secrets: [config.source.password, config.destination.password, config.restoreTarget.password].filter(
+        (s): s is string => !!s,
+      ),
     });
   } catch (err) {
     process.stderr.write(
@@ -54,11 +57,11 @@ function openLogger(config: Config): Logger | undefined {
 }
 
 const USAGE =
-  "usage: node dist/main.js [verify]\n  (no argument) back up once, or on BACKUP_SCHEDULE\n  verify        compare source and destination, exit 0 when they match\n";
+  "usage: node dist/main.js [verify|restore]\n  (no argument) back up once, or on BACKUP_SCHEDULE\n  verify        compare source and destination, exit 0 when they match\n  restore       copy the backup (DEST_*) back to RESTORE_URL, or to the source\n";
 
 async function main(): Promise<number> {
   const command = process.argv[2];
-  if (command !== undefined && command !== "verify") {
+  if (command !== undefined && command !== "verify" && command !== "restore") {
     process.stderr.write(`unknown command "${command}"\n${USAGE}`);
     return EXIT_INVALID_CONFIG;
   }
@@ -67,6 +70,7 @@ async function main(): Promise<number> {
   const logger = openLogger(config);
   if (!logger) return EXIT_INVALID_CONFIG;
   if (command === "verify") return verifyOnce(config, logger);
+  if (command === "restore") return restoreOnce(config, logger);
 
   logger.info("influxdb-backup starting", describeConfig(config));
   const { store: cursors, problem } = CursorStore.open(config.stateDir);
@@ -176,6 +180,34 @@ async function verifyOnce(config: Config, logger: Logger): Promise<number> {
     return EXIT_BACKUP_FAILED;
   } finally {
     servers.close();
+    await flushLogger(logger);
+  }
+}
+
+/** `node dist/main.js restore`: the backup copied back to the restore target, exit 0 when all came back. */
+async function restoreOnce(config: Config, logger: Logger): Promise<number> {
+  logger.info("influxdb-backup restore starting", describeConfig(config));
+  const { store: cursors } = CursorStore.open(config.stateDir);
+  cursors.load();
+  const backup = createClient(config, "backup", config.destination, logger);
+  const target = createClient(config, "restore target", config.restoreTarget, logger);
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  try {
+    const summary = await runRestore({ config, backup, target, logger, cursors, signal: controller.signal });
+    return summary.ok || summary.aborted ? EXIT_OK : EXIT_BACKUP_FAILED;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      logger.error(err.message);
+      return EXIT_INVALID_CONFIG;
+    }
+    logger.error(`restore failed: ${errorMessage(err)}`);
+    return EXIT_BACKUP_FAILED;
+  } finally {
+    backup.close();
+    target.close();
     await flushLogger(logger);
   }
 }

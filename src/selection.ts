@@ -6,8 +6,13 @@
 import type { FieldType } from "./influx/lineProtocol";
 import { parseItems } from "./listSyntax";
 
-/** A name, or a regular expression that matches when it finds a match anywhere in the name (as FROM /re/ does). */
-export type NameMatcher = { name: string } | { regex: RegExp };
+/**
+ * A name, or a regular expression that matches when it finds a match anywhere in the name (as
+ * FROM /re/ does); for a restore, a matcher of source names applied to backup names, through
+ * the renames that turned the one into the other.
+ */
+export type NameMatcher =
+  { name: string } | { regex: RegExp } | { matcher: NameMatcher; originalNames: ReadonlyMap<string, string> };
 
 export interface Selection {
   /** Undefined: every measurement. */
@@ -21,7 +26,40 @@ export interface Selection {
 export const EVERY = "*";
 
 export function matches(m: NameMatcher, name: string): boolean {
+  if ("matcher" in m) return matches(m.matcher, m.originalNames.get(name) ?? name);
   return "name" in m ? m.name === name : m.regex.test(name);
+}
+
+/** How a matcher reads in logs. */
+export function describeMatcher(m: NameMatcher): string {
+  if ("matcher" in m) return describeMatcher(m.matcher);
+  return "name" in m ? m.name : String(m.regex);
+}
+
+/**
+ * The selection of a restore, which reads the backup's names and writes the source's: the
+ * same filters (on the source's names), and every rename the other way round.
+ */
+export function reverseSelection(sel: Selection): Selection {
+  const originalNames = new Map([...sel.measurementRenames].map(([from, to]) => [to, from] as const));
+  const backupName = (measurement: string) =>
+    measurement === EVERY ? EVERY : (sel.measurementRenames.get(measurement) ?? measurement);
+  const backupField = (measurement: string, field: string) =>
+    (
+      sel.fieldRenames.find((r) => r.measurement === measurement && r.from === field) ??
+      sel.fieldRenames.find((r) => r.measurement === EVERY && r.from === field)
+    )?.to ?? field;
+  const through = (m: NameMatcher): NameMatcher => ({ matcher: m, originalNames });
+  return {
+    ...(sel.include ? { include: sel.include.map(through) } : {}),
+    exclude: sel.exclude.map(through),
+    excludedFields: sel.excludedFields.map((e) => ({
+      measurement: backupName(e.measurement),
+      field: backupField(e.measurement, e.field),
+    })),
+    measurementRenames: originalNames,
+    fieldRenames: sel.fieldRenames.map((r) => ({ measurement: backupName(r.measurement), from: r.to, to: r.from })),
+  };
 }
 
 export function isSelected(sel: Selection, measurement: string): boolean {

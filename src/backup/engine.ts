@@ -16,6 +16,8 @@ import { describeFieldTypes } from "./schema";
 import { databaseExists, planDatabase, retentionPolicies, type DatabasePlan, type MeasurementTarget } from "./targets";
 import { describeEstimate, estimateMeasurement } from "./dryRun";
 import { describeMeasurementCopy, describeRun } from "./describe";
+import { readSourceMetadata, writeSnapshot } from "../metadata/record";
+import { META_DB } from "../metadata/snapshot";
 
 export interface Failure {
   database: string;
@@ -45,7 +47,10 @@ export interface RunSummary {
   perDatabase: Record<string, DatabaseTotals>;
 }
 
-export type EngineOptions = RunDeps;
+export interface EngineOptions extends RunDeps {
+  /** Record the source's retention policies, continuous queries and users on the destination (not for a restore). */
+  recordMetadata?: boolean;
+}
 
 export async function runBackup(options: EngineOptions): Promise<RunSummary> {
   const { config, source, destination, logger, signal } = options;
@@ -82,6 +87,19 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
   }
 
   const ctx = copyContext(options);
+  if (options.recordMetadata !== false && !config.dryRun) {
+    try {
+      const snapshot = await readSourceMetadata(source, pairs, ctx.nowNs, logger, signal);
+      await writeSnapshot(destination, snapshot, signal);
+      logger.debug(`recorded the source's metadata in ${META_DB} on ${destination.label}`, {
+        retentionPolicies: snapshot.retentionPolicies.length,
+        continuousQueries: snapshot.continuousQueries.length,
+        users: snapshot.users?.length ?? "unknown",
+      });
+    } catch (err) {
+      fail({ database: META_DB, message: `cannot record the source's metadata: ${errorMessage(err)}` });
+    }
+  }
   for (const pair of pairs) {
     if (signal?.aborted) break;
     summary.databases++;
@@ -129,7 +147,9 @@ export async function resolvePairs(
   const series = await source.query(showDatabases(), { signal });
   const existing = new Set((series[0]?.values ?? []).map((row) => String(row[0])));
   if (config.databases === "all") {
-    return [...existing].filter((db) => db !== "_internal").map((db) => ({ source: db, destination: db }));
+    return [...existing]
+      .filter((db) => db !== "_internal" && db !== META_DB)
+      .map((db) => ({ source: db, destination: db }));
   }
   return config.databases;
 }
@@ -144,9 +164,7 @@ async function backupDatabase(
   if (!(await databaseExists(source, pair.source, signal))) {
     throw new Error(`database "${pair.source}" does not exist on ${source.label}; check SOURCE_DBS`);
   }
-  logger.info(
-    `${config.dryRun ? "dry run: would back up" : "backing up"} database ${pair.source} -> ${pair.destination}`,
-  );
+  logger.info(`${config.dryRun ? "dry run: would copy" : "copying"} database ${pair.source} -> ${pair.destination}`);
   const plan = await planDatabase(source, config, pair, signal);
   for (const w of plan.warnings) logger.warning(w);
   for (const name of plan.missing)

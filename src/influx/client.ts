@@ -330,7 +330,9 @@ export class InfluxClient {
         if (err.name === "AbortError") return reject(err);
         const code = err.code ?? err.message;
         if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-          const prefix = this.options.role === "source" ? "SOURCE" : "DEST";
+          const prefix =
+            ({ source: "SOURCE", destination: "DEST", backup: "DEST" } as Record<string, string>)[this.options.role] ??
+            "RESTORE";
           return reject(
             new InfluxError(
               `cannot verify the TLS certificate of ${this.label}: ${code} — set ${prefix}_CA_FILE to the CA that signed it, or ${prefix}_TLS_VERIFY=false`,

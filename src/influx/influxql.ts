@@ -164,6 +164,16 @@ export function countAfter(db: string, rp: string, measurement: string, afterNs:
   return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE time > ${afterNs}`;
 }
 
+/** Number of values per field of every measurement of a retention policy in a time range (a series per measurement). */
+export function countEveryMeasurement(db: string, rp: string, startNs: bigint, endNs: bigint): string {
+  return `SELECT count(*) FROM ${quoteIdent(db)}.${quoteIdent(rp)}./.*/ WHERE ${timeRange(startNs, endNs)}`;
+}
+
+/** Makes an existing retention policy the database's default. */
+export function setDefaultRetentionPolicy(db: string, rp: string): string {
+  return `ALTER RETENTION POLICY ${quoteIdent(rp)} ON ${quoteIdent(db)} DEFAULT`;
+}
+
 /** count(*) per series (a count_<field> column per field). */
 export function countValuesPerSeries(
   db: string,

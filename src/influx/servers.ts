@@ -9,25 +9,27 @@ export interface Servers {
   close(): void;
 }
 
+/** A client for one server of the configuration: its timeouts, TLS settings and retry policy. */
+export function createClient(config: Config, role: string, server: ServerConfig, logger: Logger): InfluxClient {
+  const client = new InfluxClient({
+    role,
+    ...server,
+    timeoutMs: config.timeoutMs,
+    retry: { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseDelayMs },
+    onRetry: (message) => logger.warning(message),
+    gzipWrites: role !== "source" && config.writeGzip,
+  });
+  if (server.url.protocol === "https:" && !server.tlsVerify) {
+    logger.warning(
+      `TLS certificate verification is off for ${client.label}: anyone between us and it can read and change the data`,
+    );
+  }
+  return client;
+}
+
 export function createServers(config: Config, logger: Logger): Servers {
-  const make = (role: string, server: ServerConfig) => {
-    const client = new InfluxClient({
-      role,
-      ...server,
-      timeoutMs: config.timeoutMs,
-      retry: { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseDelayMs },
-      onRetry: (message) => logger.warning(message),
-      gzipWrites: role === "destination" && config.writeGzip,
-    });
-    if (server.url.protocol === "https:" && !server.tlsVerify) {
-      logger.warning(
-        `TLS certificate verification is off for ${client.label}: anyone between us and it can read and change the data`,
-      );
-    }
-    return client;
-  };
-  const source = make("source", config.source);
-  const destination = make("destination", config.destination);
+  const source = createClient(config, "source", config.source, logger);
+  const destination = createClient(config, "destination", config.destination, logger);
   return {
     source,
     destination,

@@ -6,7 +6,8 @@ import { PassThrough } from "node:stream";
 import { CursorStore } from "../../../src/backup/cursors";
 import { runBackup, type RunSummary } from "../../../src/backup/engine";
 import { parseConfig } from "../../../src/config";
-import { createServers } from "../../../src/influx/servers";
+import { createClient, createServers } from "../../../src/influx/servers";
+import { runRestore } from "../../../src/restore/restore";
 import { createLogger, flushLogger } from "../../../src/logger";
 import { runVerify, type VerifyResult } from "../../../src/verify/verify";
 
@@ -70,5 +71,26 @@ export async function verify(env: Record<string, string>): Promise<VerifyRun> {
     return { result, log };
   } finally {
     servers.close();
+  }
+}
+
+/** Runs a restore in-process: the backup (DEST_*) back to RESTORE_URL or the source. */
+export async function restore(env: Record<string, string>): Promise<BackupRun> {
+  const config = parseConfig({ LOG_LEVEL: "DEBUG", STATE_DIR, ...env });
+  const { store: cursors } = CursorStore.open(config.stateDir);
+  cursors.load();
+  const stream = new PassThrough();
+  let log = "";
+  stream.on("data", (d: Buffer) => (log += d.toString()));
+  const logger = createLogger({ level: config.logLevel, stream });
+  const backupServer = createClient(config, "backup", config.destination, logger);
+  const target = createClient(config, "restore target", config.restoreTarget, logger);
+  try {
+    const summary = await runRestore({ config, backup: backupServer, target, logger, cursors });
+    await flushLogger(logger);
+    return { summary, log };
+  } finally {
+    backupServer.close();
+    target.close();
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * `restore`: brings a lost or damaged server back from the backup. Recreates the databases and
+ * the retention policies recorded with the backup (durations, shard durations, default),
+ * copies every point back exactly, recreates the continuous queries, and lists the users and
+ * grants the source had (InfluxDB never reveals password hashes, so they are recreated by hand).
+ */
+import type { DatabasePair } from "../config";
+import { ConfigError, errorMessage } from "../errors";
+import type { InfluxClient } from "../influx/client";
+import {
+  MAX_TIME,
+  MIN_TIME,
+  countEveryMeasurement,
+  createDatabase,
+  createRetentionPolicy,
+  setDefaultRetentionPolicy,
+} from "../influx/influxql";
+import { nsToRfc3339 } from "../influx/time";
+import type { Logger } from "../logger";
+import { resolvePairs, runBackup, type RunSummary } from "../backup/engine";
+import type { RunDeps } from "../backup/measurement";
+import { retentionPolicies } from "../backup/targets";
+import { readLatestSnapshot } from "../metadata/record";
+import { continuousQueryFor, type MetadataSnapshot } from "../metadata/snapshot";
+import { resolveBound } from "../config";
+import { isSameServer, restoreConfig } from "./restoreConfig";
+
+export interface RestoreOptions extends Omit<RunDeps, "source" | "destination"> {
+  /** The backup server (DEST_*). */
+  backup: InfluxClient;
+  /** Where the data goes back to. */
+  target: InfluxClient;
+}
+
+/** Throws ConfigError when the restore target is the backup server itself. */
+export async function runRestore(options: RestoreOptions): Promise<RunSummary> {
+  const { backup, target, logger, signal } = options;
+  if (isSameServer(target.options.url, backup.options.url)) {
+    throw new ConfigError([
+      `the restore target ${target.options.url.origin} is the backup server itself (DEST_URL): set RESTORE_URL to the server to restore into, or leave it empty to restore into SOURCE_URL`,
+    ]);
+  }
+  const config = restoreConfig(options.config);
+  const nowNs = BigInt(options.now?.() ?? Date.now()) * 1_000_000n;
+  for (const client of [backup, target])
+    logger.info(`connected to ${client.label}`, { version: await client.ping(signal) });
+  const snapshot = await readLatestSnapshot(backup, signal);
+  if (snapshot) {
+    logger.info(
+      `metadata recorded by the backup run of ${nsToRfc3339(snapshot.timeNs)} (source ${snapshot.source}): ${snapshot.retentionPolicies.length} retention policies, ${snapshot.continuousQueries.length} continuous queries`,
+    );
+  } else {
+    logger.warning(
+      "no metadata was recorded on the backup server: retention policies are recreated as the backup server has them, and continuous queries cannot be restored",
+    );
+  }
+  const pairs = await resolvePairs(config, backup, signal);
+  for (const pair of pairs) {
+    await describeTarget(options, config.start, config.end, pair, nowNs);
+    if (!config.dryRun && snapshot) await recreateRetentionPolicies(target, pair, snapshot, logger, signal);
+  }
+  const summary = await runBackup({ ...options, config, source: backup, destination: target, recordMetadata: false });
+  if (snapshot && !summary.aborted) {
+    if (options.config.restoreContinuousQueries) {
+      for (const pair of pairs) {
+        try {
+          await recreateContinuousQueries(target, pair, snapshot, config.dryRun, logger, signal);
+        } catch (err) {
+          summary.ok = false;
+          summary.failures.push({ database: pair.destination, message: `continuous queries: ${errorMessage(err)}` });
+          logger.error(`cannot recreate the continuous queries of ${pair.destination}: ${errorMessage(err)}`);
+        }
+      }
+    } else if (snapshot.continuousQueries.length) {
+      logger.info("RESTORE_CONTINUOUS_QUERIES=false: continuous queries are not recreated");
+    }
+    listUsers(snapshot, logger);
+  }
+  return summary;
+}
+
+/** The plan line: how many points the target already holds in the range restored. */
+async function describeTarget(
+  options: RestoreOptions,
+  start: ReturnType<typeof restoreConfig>["start"],
+  end: ReturnType<typeof restoreConfig>["end"],
+  pair: DatabasePair,
+  nowNs: bigint,
+): Promise<void> {
+  const { target, logger, signal } = options;
+  const from = start ? resolveBound(start, nowNs) : undefined;
+  const to = end ? resolveBound(end, nowNs) : undefined;
+  const range =
+    from === undefined && to === undefined
+      ? ""
+      : ` in ${from === undefined ? "…" : nsToRfc3339(from)} .. ${to === undefined ? "…" : nsToRfc3339(to)}`;
+  let held = 0;
+  for (const rp of await retentionPolicies(target, pair.destination, signal).catch(() => [])) {
+    const query = countEveryMeasurement(pair.destination, rp.name, from ?? MIN_TIME, to ?? MAX_TIME + 1n);
+    const series = await target.query(query, { db: pair.destination, signal });
+    for (const s of series) held += Math.max(0, ...(s.values?.[0] ?? []).slice(1).map((v) => Number(v ?? 0)));
+  }
+  logger.info(
+    `restore plan: ${pair.source} on the backup -> ${pair.destination} on ${target.label}; the target already holds ${held.toLocaleString("en-US")} point(s)${range}` +
+      (held > 0 ? " (points of the same series and time are overwritten with the backup's)" : ""),
+  );
+}
+
+async function recreateRetentionPolicies(
+  target: InfluxClient,
+  pair: DatabasePair,
+  snapshot: MetadataSnapshot,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
+  await target.query(createDatabase(pair.destination), { signal });
+  const existing = new Set((await retentionPolicies(target, pair.destination, signal)).map((rp) => rp.name));
+  for (const rp of snapshot.retentionPolicies.filter((r) => r.backupDatabase === pair.source)) {
+    if (existing.has(rp.name)) {
+      if (rp.isDefault) {
+        // A new server's database comes with autogen as its default: the source's default wins.
+        await target.query(setDefaultRetentionPolicy(pair.destination, rp.name), { db: pair.destination, signal });
+      }
+      continue;
+    }
+    await target.query(createRetentionPolicy(pair.destination, rp), { db: pair.destination, signal });
+    logger.info(`recreated retention policy ${rp.name} on ${pair.destination}`, {
+      duration: rp.duration,
+      shardDuration: rp.shardGroupDuration,
+      default: rp.isDefault,
+    });
+  }
+}
+
+async function recreateContinuousQueries(
+  target: InfluxClient,
+  pair: DatabasePair,
+  snapshot: MetadataSnapshot,
+  dryRun: boolean,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
+  const present = new Set(
+    (await target.query("SHOW CONTINUOUS QUERIES", { signal }))
+      .filter((s) => s.name === pair.destination)
+      .flatMap((s) => (s.values ?? []).map((row) => String(row[0]))),
+  );
+  for (const cq of snapshot.continuousQueries.filter((c) => c.backupDatabase === pair.source)) {
+    if (present.has(cq.name)) {
+      logger.info(`continuous query ${cq.name} already exists on ${pair.destination}; left as it is`);
+      continue;
+    }
+    const query = continuousQueryFor(cq.query, cq.database, pair.destination);
+    if (dryRun) {
+      logger.info(`dry run: would recreate continuous query ${cq.name} on ${pair.destination}: ${query}`);
+      continue;
+    }
+    await target.query(query, { db: pair.destination, signal });
+    logger.info(`recreated continuous query ${cq.name} on ${pair.destination}`);
+    if (cq.database !== pair.destination)
+      logger.warning(
+        `continuous query ${cq.name} was written for database ${cq.database}: check that its INTO and FROM clauses suit ${pair.destination}`,
+      );
+  }
+}
+
+function listUsers(snapshot: MetadataSnapshot, logger: Logger): void {
+  if (snapshot.users === undefined) {
+    logger.info("users and grants were not recorded (the source user may not list them)");
+    return;
+  }
+  if (snapshot.users.length === 0) return;
+  const lines = snapshot.users.map((u) => {
+    const grants = Object.entries(u.grants).map(([db, p]) => `${p} on ${db}`);
+    return `${u.name}${u.admin ? " (admin)" : ""}${grants.length ? `: ${grants.join(", ")}` : ""}`;
+  });
+  logger.warning(
+    `users on the source when the backup was made; InfluxDB never reveals passwords, so recreate them by hand (CREATE USER … WITH PASSWORD …, GRANT …): ${lines.join("; ")}`,
+  );
+}

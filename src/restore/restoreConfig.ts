@@ -1,0 +1,32 @@
+/**
+ * A restore is a backup run the other way: from the backup server (DEST_*) to the restore
+ * target (RESTORE_*, or the source), database pairs and renames reversed, always an exact
+ * copy of what the backup holds. Pure.
+ */
+import type { Config } from "../config";
+import { reverseSelection } from "../selection";
+
+export function restoreConfig(config: Config): Config {
+  return {
+    ...config,
+    source: config.destination,
+    destination: config.restoreTarget,
+    databases:
+      config.databases === "all"
+        ? "all"
+        : config.databases.map((p) => ({ source: p.destination, destination: p.source })),
+    aggregation: { mode: "raw" },
+    selection: reverseSelection(config.selection),
+    destRetention: undefined,
+    lookbackNs: 0n,
+    verifyAfterRun: false,
+    schedule: undefined,
+  };
+}
+
+/** Same scheme, host, port and path: the restore target would be the backup server itself. */
+export function isSameServer(a: URL, b: URL): boolean {
+  const norm = (u: URL) =>
+    `${u.protocol}//${u.hostname.toLowerCase()}:${u.port || (u.protocol === "https:" ? "443" : "80")}${u.pathname.replace(/\/+$/, "")}`;
+  return norm(a) === norm(b);
+}
