@@ -1,0 +1,69 @@
+/**
+ * Every setting of the config schema reaches the backup-service container from .env, for the
+ * production profile and for one-shot `run`s (the same service definition), as compose renders
+ * it. Adding a variable to the schema without passing it through makes this fail.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { VARIABLES } from "../../src/config";
+
+const exec = promisify(execFile);
+const ROOT = path.resolve(__dirname, "../..");
+/** Kept at the image's values, which the compose volumes and port match (README). */
+const PINNED = new Set(["LOG_FILE", "STATE_DIR", "HEALTH_PORT"]);
+
+function composeCommand(): string[] {
+  try {
+    execFileSync("docker", ["compose", "version"], { stdio: "ignore" });
+    return ["docker", "compose"];
+  } catch {
+    return ["docker-compose"];
+  }
+}
+
+/** The backup-service environment as `compose config` renders it with this .env. */
+async function renderedEnvironment(dotenv: string): Promise<Map<string, string>> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "compose-env-"));
+  fs.copyFileSync(path.join(ROOT, "docker-compose.yaml"), path.join(dir, "docker-compose.yaml"));
+  fs.writeFileSync(path.join(dir, ".env"), dotenv);
+  const [cmd, ...pre] = composeCommand();
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !(VARIABLES as readonly string[]).includes(k)),
+  );
+  const { stdout } = await exec(cmd!, [...pre, "--profile", "production", "config"], { cwd: dir, env: clean });
+  // The service block, then its environment mapping (two more spaces of indentation per level).
+  const service = stdout.split(/\n  backup-service:\n/)[1]!.split(/\n  [a-z]/)[0]!;
+  const env = service.split(/\n    environment:\n/)[1]!.split(/\n    [a-z]/)[0]!;
+  const out = new Map<string, string>();
+  for (const line of env.split("\n")) {
+    const m = /^ {6}([A-Z0-9_]+): (.*)$/.exec(line);
+    // `config` prints YAML with $ doubled (what the container gets has it once).
+    if (m) out.set(m[1]!, m[2]!.replace(/^'(.*)'$/, "$1").replace(/''/g, "'").replace(/\$\$/g, "$"));
+  }
+  return out;
+}
+
+describe("settings in .env reach the backup-service container", () => {
+  it("passes every variable of the config schema except the pinned ones", async () => {
+    const dotenv = VARIABLES.map((v) => `${v}=value-of-${v.toLowerCase()}`).join("\n");
+    const env = await renderedEnvironment(`${dotenv}\n`);
+    const missing = VARIABLES.filter((v) => !PINNED.has(v) && env.get(v) !== `value-of-${v.toLowerCase()}`);
+    expect(missing).toEqual([]);
+    for (const v of PINNED) expect(env.has(v)).toBe(false);
+  });
+
+  it("keeps values with spaces and shell characters as they are, and empty ones empty", async () => {
+    const env = await renderedEnvironment(
+      ["BACKUP_SCHEDULE=0 */6 * * *", "SOURCE_PASSWORD=p#ss w0rd's", "DEST_USER=", "MEASUREMENTS=/^cpu\\d+$/,mem"].join(
+        "\n",
+      ),
+    );
+    expect(env.get("BACKUP_SCHEDULE")).toBe("0 */6 * * *");
+    expect(env.get("SOURCE_PASSWORD")).toBe("p#ss w0rd's");
+    expect(env.get("MEASUREMENTS")).toBe("/^cpu\\d+$/,mem");
+    expect(env.get("DEST_USER") ?? "").toBe("");
+  });
+});
