@@ -57,16 +57,18 @@ function openLogger(config: Config): Logger | undefined {
 }
 
 const USAGE =
-  "usage: node dist/main.js [verify|restore]\n  (no argument) back up once, or on BACKUP_SCHEDULE\n  verify        compare source and destination, exit 0 when they match\n  restore       copy the backup (DEST_*) back to RESTORE_URL, or to the source\n";
+  "usage: node dist/main.js [backup|verify|restore]\n  (no argument) back up once, or on BACKUP_SCHEDULE\n  backup        back up once now, whatever BACKUP_SCHEDULE says\n  verify        compare source and destination, exit 0 when they match\n  restore       copy the backup (DEST_*) back to RESTORE_URL, or to the source\n";
 
 async function main(): Promise<number> {
   const command = process.argv[2];
-  if (command !== undefined && command !== "verify" && command !== "restore") {
+  if (command !== undefined && !["backup", "verify", "restore"].includes(command)) {
     process.stderr.write(`unknown command "${command}"\n${USAGE}`);
     return EXIT_INVALID_CONFIG;
   }
-  const config = loadConfig();
-  if (typeof config === "number") return config;
+  const parsed = loadConfig();
+  if (typeof parsed === "number") return parsed;
+  // A one-shot run of a configuration whose .env also drives the scheduled daemon.
+  const config = command === "backup" ? { ...parsed, schedule: undefined } : parsed;
   const logger = openLogger(config);
   if (!logger) return EXIT_INVALID_CONFIG;
   if (command === "verify") return verifyOnce(config, logger);

@@ -50,6 +50,8 @@ export interface RunSummary {
 export interface EngineOptions extends RunDeps {
   /** Record the source's retention policies, continuous queries and users on the destination (not for a restore). */
   recordMetadata?: boolean;
+  /** What the run is called in its summary line ("backup", "restore"). */
+  runName?: string;
 }
 
 export async function runBackup(options: EngineOptions): Promise<RunSummary> {
@@ -83,7 +85,7 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     pairs = await resolvePairs(config, source, signal);
   } catch (err) {
     fail({ database: "*", message: errorMessage(err) });
-    return finish(summary, began, logger, config.aggregation, signal);
+    return finish(summary, began, logger, config.aggregation, options.runName ?? "backup", signal);
   }
 
   const ctx = copyContext(options);
@@ -109,7 +111,7 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
       fail({ database: pair.source, message: errorMessage(err) });
     }
   }
-  return finish(summary, began, logger, config.aggregation, signal);
+  return finish(summary, began, logger, config.aggregation, options.runName ?? "backup", signal);
 }
 
 function finish(
@@ -117,14 +119,15 @@ function finish(
   began: number,
   logger: Logger,
   aggregation: Aggregation,
+  runName: string,
   signal?: AbortSignal,
 ): RunSummary {
   summary.durationMs = Date.now() - began;
   summary.aborted = signal?.aborted === true;
   summary.ok = summary.failures.length === 0;
   const line = summary.aborted
-    ? "backup stopped on request; the next run continues where it stopped"
-    : `backup ${summary.ok ? "finished" : "finished with failures"}: ${describeRun(summary, aggregation)}`;
+    ? `${runName} stopped on request; the next run continues where it stopped`
+    : `${runName} ${summary.ok ? "finished" : "finished with failures"}: ${describeRun(summary, aggregation)}`;
   const meta = {
     databases: summary.databases,
     measurements: summary.measurements,

@@ -5,8 +5,7 @@
 import type { DatabasePair } from "../config";
 import { InfluxError, errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
-import { createDatabase, quoteIdent } from "../influx/influxql";
-import type { Series } from "../influx/response";
+import { createDatabase, quoteIdent, quoteString } from "../influx/influxql";
 import type { Logger } from "../logger";
 import { retentionPolicies } from "../backup/targets";
 import {
@@ -87,32 +86,51 @@ export async function writeSnapshot(
   await destination.write(META_DB, "autogen", `${snapshotLines(snapshot).join("\n")}\n`, signal);
 }
 
-/** The newest snapshot on the backup server, or undefined when none was recorded. */
+/**
+ * What the newest backup run of each of `backupDatabases` recorded (runs of other
+ * configurations into the same server record other databases), or undefined when nothing was.
+ */
 export async function readLatestSnapshot(
   backup: InfluxClient,
+  backupDatabases: string[],
   signal?: AbortSignal,
 ): Promise<MetadataSnapshot | undefined> {
   const databases = (await backup.query("SHOW DATABASES", { signal }))[0]?.values ?? [];
   if (!databases.some((row) => row[0] === META_DB)) return undefined;
-  const at = async (measurement: string, timeNs: bigint): Promise<Series[]> =>
-    backup.query(`SELECT * FROM ${quoteIdent(measurement)} WHERE time = ${timeNs} GROUP BY *`, {
-      db: META_DB,
-      signal,
-    });
-  const last = (
-    await backup.query(`SELECT last("source") AS "source", "users" FROM "snapshots"`, { db: META_DB, signal })
-  )[0]?.values?.[0];
-  if (!last) return undefined;
-  const timeNs = BigInt(String(last[0]));
-  return snapshotFromRows(
-    timeNs,
-    String(last[1]),
-    {
-      retentionPolicies: await at("retention_policies", timeNs),
-      continuousQueries: await at("continuous_queries", timeNs),
-      users: await at("users", timeNs),
-      grants: await at("grants", timeNs),
-    },
-    Number(last[2]) >= 0,
-  );
+  const query = (q: string) => backup.query(q, { db: META_DB, signal });
+  const parts: MetadataSnapshot[] = [];
+  for (const db of backupDatabases) {
+    const newest = (
+      await query(`SELECT last("duration") FROM "retention_policies" WHERE "backup_database" = ${quoteString(db)}`)
+    )[0]?.values?.[0]?.[0];
+    if (newest === undefined) continue;
+    const at = (measurement: string) =>
+      query(
+        `SELECT * FROM ${quoteIdent(measurement)} WHERE time = ${String(newest)} AND "backup_database" = ${quoteString(db)} GROUP BY *`,
+      );
+    const run = (await query(`SELECT "source", "users" FROM "snapshots" WHERE time = ${String(newest)}`))[0]
+      ?.values?.[0];
+    const usersKnown = Number(run?.[2] ?? -1) >= 0;
+    parts.push(
+      snapshotFromRows(
+        BigInt(String(newest)),
+        String(run?.[1] ?? ""),
+        {
+          retentionPolicies: await at("retention_policies"),
+          continuousQueries: await at("continuous_queries"),
+          users: usersKnown ? await query(`SELECT * FROM "users" WHERE time = ${String(newest)} GROUP BY *`) : [],
+          grants: usersKnown ? await query(`SELECT * FROM "grants" WHERE time = ${String(newest)} GROUP BY *`) : [],
+        },
+        usersKnown,
+      ),
+    );
+  }
+  if (parts.length === 0) return undefined;
+  // The newest run speaks for the source's users; each database keeps its own policies and queries.
+  const newest = parts.reduce((a, b) => (b.timeNs > a.timeNs ? b : a));
+  return {
+    ...newest,
+    retentionPolicies: parts.flatMap((p) => p.retentionPolicies),
+    continuousQueries: parts.flatMap((p) => p.continuousQueries),
+  };
 }

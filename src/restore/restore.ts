@@ -44,7 +44,12 @@ export async function runRestore(options: RestoreOptions): Promise<RunSummary> {
   const nowNs = BigInt(options.now?.() ?? Date.now()) * 1_000_000n;
   for (const client of [backup, target])
     logger.info(`connected to ${client.label}`, { version: await client.ping(signal) });
-  const snapshot = await readLatestSnapshot(backup, signal);
+  const pairs = await resolvePairs(config, backup, signal);
+  const snapshot = await readLatestSnapshot(
+    backup,
+    pairs.map((p) => p.source),
+    signal,
+  );
   if (snapshot) {
     logger.info(
       `metadata recorded by the backup run of ${nsToRfc3339(snapshot.timeNs)} (source ${snapshot.source}): ${snapshot.retentionPolicies.length} retention policies, ${snapshot.continuousQueries.length} continuous queries`,
@@ -54,12 +59,18 @@ export async function runRestore(options: RestoreOptions): Promise<RunSummary> {
       "no metadata was recorded on the backup server: retention policies are recreated as the backup server has them, and continuous queries cannot be restored",
     );
   }
-  const pairs = await resolvePairs(config, backup, signal);
   for (const pair of pairs) {
     await describeTarget(options, config.start, config.end, pair, nowNs);
     if (!config.dryRun && snapshot) await recreateRetentionPolicies(target, pair, snapshot, logger, signal);
   }
-  const summary = await runBackup({ ...options, config, source: backup, destination: target, recordMetadata: false });
+  const summary = await runBackup({
+    ...options,
+    config,
+    source: backup,
+    destination: target,
+    recordMetadata: false,
+    runName: "restore",
+  });
   if (snapshot && !summary.aborted) {
     if (options.config.restoreContinuousQueries) {
       for (const pair of pairs) {

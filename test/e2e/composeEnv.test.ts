@@ -35,8 +35,8 @@ async function renderedEnvironment(dotenv: string): Promise<Map<string, string>>
   );
   const { stdout } = await exec(cmd!, [...pre, "--profile", "production", "config"], { cwd: dir, env: clean });
   // The service block, then its environment mapping (two more spaces of indentation per level).
-  const service = stdout.split(/\n  backup-service:\n/)[1]!.split(/\n  [a-z]/)[0]!;
-  const env = service.split(/\n    environment:\n/)[1]!.split(/\n    [a-z]/)[0]!;
+  const service = stdout.split(/\n {2}backup-service:\n/)[1]!.split(/\n {2}[a-z]/)[0]!;
+  const env = service.split(/\n {4}environment:\n/)[1]!.split(/\n {4}[a-z]/)[0]!;
   const out = new Map<string, string>();
   for (const line of env.split("\n")) {
     const m = /^ {6}([A-Z0-9_]+): (.*)$/.exec(line);
