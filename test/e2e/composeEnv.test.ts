@@ -41,7 +41,14 @@ async function renderedEnvironment(dotenv: string): Promise<Map<string, string>>
   for (const line of env.split("\n")) {
     const m = /^ {6}([A-Z0-9_]+): (.*)$/.exec(line);
     // `config` prints YAML with $ doubled (what the container gets has it once).
-    if (m) out.set(m[1]!, m[2]!.replace(/^'(.*)'$/, "$1").replace(/''/g, "'").replace(/\$\$/g, "$"));
+    if (m)
+      out.set(
+        m[1]!,
+        m[2]!
+          .replace(/^'(.*)'$/, "$1")
+          .replace(/''/g, "'")
+          .replace(/\$\$/g, "$"),
+      );
   }
   return out;
 }
