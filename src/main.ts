@@ -10,11 +10,11 @@ import { CursorStore } from "./backup/cursors";
 import { runBackup } from "./backup/engine";
 import { describeConfig, parseConfig, type Config } from "./config";
 import { ConfigError, errorMessage } from "./errors";
-import { createServers } from "./influx/servers";
 import { createLogger, flushLogger, type Logger } from "./logger";
 import { startHealthServer } from "./observability/health";
 import { BackupMetrics } from "./observability/metrics";
 import { Scheduler } from "./scheduler";
+import { createServers } from "./servers";
 import { runVerify } from "./verify/verify";
 
 export const EXIT_OK = 0;

@@ -6,7 +6,7 @@ import { PassThrough } from "node:stream";
 import { CursorStore } from "../../../src/backup/cursors";
 import { runBackup, type RunSummary } from "../../../src/backup/engine";
 import { parseConfig } from "../../../src/config";
-import { createServers } from "../../../src/influx/servers";
+import { createServers } from "../../../src/servers";
 import { createLogger, flushLogger } from "../../../src/logger";
 import { runVerify, type VerifyResult } from "../../../src/verify/verify";
 
