@@ -10,12 +10,12 @@ import { CursorStore } from "./backup/cursors";
 import { runBackup } from "./backup/engine";
 import { describeConfig, parseConfig, type Config } from "./config";
 import { ConfigError, errorMessage } from "./errors";
-import { createClient, createServers } from "./influx/servers";
 import { runRestore } from "./restore/restore";
 import { createLogger, flushLogger, type Logger } from "./logger";
 import { startHealthServer } from "./observability/health";
 import { BackupMetrics } from "./observability/metrics";
 import { Scheduler } from "./scheduler";
+import { createRestoreClients, createServers } from "./servers";
 import { runVerify } from "./verify/verify";
 
 export const EXIT_OK = 0;
@@ -191,8 +191,7 @@ async function restoreOnce(config: Config, logger: Logger): Promise<number> {
   logger.info("influxdb-backup restore starting", describeConfig(config));
   const { store: cursors } = CursorStore.open(config.stateDir);
   cursors.load();
-  const backup = createClient(config, "backup", config.destination, logger);
-  const target = createClient(config, "restore target", config.restoreTarget, logger);
+  const { backup, target, close } = createRestoreClients(config, logger);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once("SIGTERM", stop);
@@ -208,8 +207,7 @@ async function restoreOnce(config: Config, logger: Logger): Promise<number> {
     logger.error(`restore failed: ${errorMessage(err)}`);
     return EXIT_BACKUP_FAILED;
   } finally {
-    backup.close();
-    target.close();
+    close();
     await flushLogger(logger);
   }
 }

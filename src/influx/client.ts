@@ -22,6 +22,8 @@ const gzip = promisify(zlib.gzip);
 export interface ServerOptions {
   /** "source" or "destination": named in every error so the user knows which server failed. */
   role: string;
+  /** Prefix of the variables that configure this server (SOURCE, DEST, ...), named in hints. */
+  envPrefix?: string;
   /** Base URL without credentials. */
   url: URL;
   username?: string;
@@ -330,15 +332,14 @@ export class InfluxClient {
         if (err.name === "AbortError") return reject(err);
         const code = err.code ?? err.message;
         if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-          const prefix =
-            ({ source: "SOURCE", destination: "DEST", backup: "DEST" } as Record<string, string>)[this.options.role] ??
-            "RESTORE";
+          const prefix = this.options.envPrefix;
+          const fix = prefix
+            ? `set ${prefix}_CA_FILE to the CA that signed it, or ${prefix}_TLS_VERIFY=false`
+            : "trust the CA that signed it, or turn certificate verification off";
           return reject(
-            new InfluxError(
-              `cannot verify the TLS certificate of ${this.label}: ${code} — set ${prefix}_CA_FILE to the CA that signed it, or ${prefix}_TLS_VERIFY=false`,
-              undefined,
-              { cause: err },
-            ),
+            new InfluxError(`cannot verify the TLS certificate of ${this.label}: ${code} — ${fix}`, undefined, {
+              cause: err,
+            }),
           );
         }
         reject(new ConnectionError(`cannot reach ${this.label}: ${code}`, err.code, { cause: err }));

@@ -6,7 +6,7 @@ import { PassThrough } from "node:stream";
 import { CursorStore } from "../../../src/backup/cursors";
 import { runBackup, type RunSummary } from "../../../src/backup/engine";
 import { parseConfig } from "../../../src/config";
-import { createClient, createServers } from "../../../src/influx/servers";
+import { createRestoreClients, createServers } from "../../../src/servers";
 import { runRestore } from "../../../src/restore/restore";
 import { createLogger, flushLogger } from "../../../src/logger";
 import { runVerify, type VerifyResult } from "../../../src/verify/verify";
@@ -83,14 +83,12 @@ export async function restore(env: Record<string, string>): Promise<BackupRun> {
   let log = "";
   stream.on("data", (d: Buffer) => (log += d.toString()));
   const logger = createLogger({ level: config.logLevel, stream });
-  const backupServer = createClient(config, "backup", config.destination, logger);
-  const target = createClient(config, "restore target", config.restoreTarget, logger);
+  const clients = createRestoreClients(config, logger);
   try {
-    const summary = await runRestore({ config, backup: backupServer, target, logger, cursors });
+    const summary = await runRestore({ config, backup: clients.backup, target: clients.target, logger, cursors });
     await flushLogger(logger);
     return { summary, log };
   } finally {
-    backupServer.close();
-    target.close();
+    clients.close();
   }
 }

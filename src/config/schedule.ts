@@ -1,0 +1,31 @@
+/** When to run: a cron expression in a time zone, or once. */
+import { IANAZone } from "luxon";
+import { validate as validateCron } from "node-cron";
+import type { Get } from "./values";
+
+export interface ScheduleSettings {
+  /** Cron expression; undefined: run once and exit. */
+  schedule?: string;
+  /** IANA time zone for the schedule. */
+  timezone: string;
+}
+
+export const SCHEDULE_DEFAULTS = { BACKUP_TIMEZONE: "UTC" } as const;
+
+export const SCHEDULE_VARIABLES: readonly string[] = ["BACKUP_SCHEDULE", "BACKUP_TIMEZONE"];
+
+export function parseSchedule(get: Get, problems: string[]): ScheduleSettings {
+  const schedule = get("BACKUP_SCHEDULE");
+  if (schedule !== undefined && !validateCron(schedule)) {
+    problems.push(
+      `BACKUP_SCHEDULE=${JSON.stringify(schedule)}: expected a cron expression such as "0 0 * * *" (5 fields, or 6 with seconds first), or leave it empty to run once`,
+    );
+  }
+  const timezone = get("BACKUP_TIMEZONE") ?? SCHEDULE_DEFAULTS.BACKUP_TIMEZONE;
+  if (!IANAZone.isValidZone(timezone)) {
+    problems.push(
+      `BACKUP_TIMEZONE=${JSON.stringify(timezone)}: expected an IANA time zone such as UTC or Europe/Paris`,
+    );
+  }
+  return { schedule, timezone };
+}
