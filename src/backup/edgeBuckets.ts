@@ -5,13 +5,12 @@
  * is read with an aggregate over its representable part and written at its start, or at the
  * earliest representable time for the first bucket.
  */
-import { aggregateRange, MAX_TIME, MIN_TIME } from "../influx/influxql";
-import type { Config } from "../config";
+import { MAX_TIME, MIN_TIME } from "../influx/influxql";
 import type { CopyContext } from "./measurement";
 import { alignDown, type Window } from "./plan";
-import { isNumeric } from "./schema";
 import type { MeasurementTarget } from "./targets";
 import { seriesToLines, type TransformStats } from "./transform";
+import { windowQueries } from "./windowQueries";
 import type { Batch, BatchWriter } from "./writer";
 
 export interface EdgeBucket {
@@ -48,7 +47,7 @@ export async function copyEdgeBucket(
   stats: TransformStats,
 ): Promise<void> {
   const lines: string[] = [];
-  for (const query of edgeQueries(ctx.config, target, edge.range)) {
+  for (const query of windowQueries(ctx.config, target, edge.range, false)) {
     for (const series of await ctx.source.query(query, { db: target.sourceDb, signal: ctx.signal })) {
       const values = (series.values ?? []).map((row) => [edge.labelNs.toString(), ...row.slice(1)]);
       lines.push(
@@ -63,17 +62,6 @@ export async function copyEdgeBucket(
     }
   }
   if (lines.length > 0) await writer.add(toBatch(lines));
-}
-
-function edgeQueries(config: Config, target: MeasurementTarget, range: Window): string[] {
-  const { sourceDb, rp, schema } = target;
-  const fields = [...schema.fields.keys()];
-  const numeric = fields.filter((f) => isNumeric(schema.fields.get(f) ?? "string"));
-  const other = fields.filter((f) => !isNumeric(schema.fields.get(f) ?? "string"));
-  return [
-    ...(numeric.length ? [aggregateRange("mean", sourceDb, rp, schema.name, numeric, range.startNs, range.endNs)] : []),
-    ...(other.length ? [aggregateRange("last", sourceDb, rp, schema.name, other, range.startNs, range.endNs)] : []),
-  ];
 }
 
 function toBatch(lines: string[]): Batch {

@@ -6,17 +6,16 @@
  */
 import type { Config } from "../config";
 import type { InfluxClient } from "../influx/client";
-import { aggregateWindow, rawWindow } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import { cursorKey, type CursorStore } from "./cursors";
 import { copyEdgeBucket, splitEdgeBuckets } from "./edgeBuckets";
+import { windowQueries } from "./windowQueries";
 import { splitAtShardGroups, withTypesIn } from "./mixedTypes";
 import { planCopy } from "./planCopy";
 import { withRetry } from "../retry";
 import { cursorAfter, planWindows, windowLength, type Window } from "./plan";
 import { ProgressReporter, describeProgress, type Progress } from "./progress";
-import { isNumeric } from "./schema";
 import type { MeasurementTarget } from "./targets";
 import { addStats, emptyStats, type TransformStats } from "./transform";
 import { LineBatcher, transcodeChunk } from "./transcode";
@@ -302,27 +301,6 @@ function hasEdgeBuckets(config: Config, window: Window): boolean {
   return (
     config.aggregation.mode === "aggregate" && splitEdgeBuckets(window, config.aggregation.bucketNs).edges.length > 0
   );
-}
-
-/** The queries that read a window: one raw query, or mean() of the numeric and last() of the other fields. */
-function windowQueries(config: Config, target: MeasurementTarget, window: Window): string[] {
-  const { sourceDb, rp, schema } = target;
-  const fields = [...schema.fields.keys()];
-  if (config.aggregation.mode === "raw") {
-    return [rawWindow(sourceDb, rp, schema.name, fields, window.startNs, window.endNs)];
-  }
-  const { bucket } = config.aggregation;
-  const numeric = fields.filter((f) => isNumeric(schema.fields.get(f) ?? "string"));
-  const other = fields.filter((f) => !isNumeric(schema.fields.get(f) ?? "string"));
-  // Numeric and non-numeric aggregates are written as separate lines for the same series
-  // and bucket; InfluxDB merges the field sets of points with the same series and time, so
-  // the destination holds one point with both (a full join, done by the server).
-  const queries: string[] = [];
-  if (numeric.length)
-    queries.push(aggregateWindow("mean", sourceDb, rp, schema.name, numeric, bucket, window.startNs, window.endNs));
-  if (other.length)
-    queries.push(aggregateWindow("last", sourceDb, rp, schema.name, other, bucket, window.startNs, window.endNs));
-  return queries;
 }
 
 function transcodeTarget(target: MeasurementTarget) {

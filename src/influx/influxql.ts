@@ -102,7 +102,9 @@ export function rawWindow(
 
 /**
  * One aggregate per field for every bucket that holds data, per series. Each result column
- * is aliased to its field name so the destination keeps the source's field keys.
+ * is aliased to its field name so the destination keeps the source's field keys. Without a
+ * bucket, one aggregate over the whole range (for the buckets at the very edges of InfluxDB's
+ * time range, which GROUP BY time() cannot label or drops).
  */
 export function aggregateWindow(
   fn: "mean" | "last",
@@ -110,32 +112,13 @@ export function aggregateWindow(
   rp: string,
   measurement: string,
   fields: string[],
-  bucket: string,
+  bucket: string | undefined,
   startNs: bigint,
   endNs: bigint,
 ): string {
   const columns = fields.map((f) => `${fn}(${quoteIdent(f)}) AS ${quoteIdent(f)}`).join(", ");
-  return (
-    `SELECT ${columns} FROM ${qualified(db, rp, measurement)}` +
-    ` WHERE ${timeRange(startNs, endNs)} GROUP BY time(${bucket}), * fill(none)`
-  );
-}
-
-/**
- * One aggregate per field over a whole range, per series (no GROUP BY time): for the buckets at
- * the very edges of InfluxDB's time range, which GROUP BY time() cannot label or drops.
- */
-export function aggregateRange(
-  fn: "mean" | "last",
-  db: string,
-  rp: string,
-  measurement: string,
-  fields: string[],
-  startNs: bigint,
-  endNs: bigint,
-): string {
-  const columns = fields.map((f) => `${fn}(${quoteIdent(f)}) AS ${quoteIdent(f)}`).join(", ");
-  return `SELECT ${columns} FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} GROUP BY *`;
+  const groupBy = bucket === undefined ? "GROUP BY *" : `GROUP BY time(${bucket}), * fill(none)`;
+  return `SELECT ${columns} FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} ${groupBy}`;
 }
 
 /**

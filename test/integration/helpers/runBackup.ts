@@ -55,20 +55,26 @@ export interface VerifyRun {
   log: string;
 }
 
-/** Runs verification in-process (VERIFY_REPAIR in env decides whether it repairs). */
-export async function verify(env: Record<string, string>): Promise<VerifyRun> {
+/** The configuration of a test run, its cursors, and a logger whose lines are collected. */
+function prepare(env: Record<string, string>) {
   const config = parseConfig({ LOG_LEVEL: "DEBUG", STATE_DIR, ...env });
   const { store: cursors } = CursorStore.open(config.stateDir);
   cursors.load();
   const stream = new PassThrough();
-  let log = "";
-  stream.on("data", (d: Buffer) => (log += d.toString()));
+  const collected = { log: "" };
+  stream.on("data", (d: Buffer) => (collected.log += d.toString()));
   const logger = createLogger({ level: config.logLevel, stream });
+  return { config, cursors, logger, collected };
+}
+
+/** Runs verification in-process (VERIFY_REPAIR in env decides whether it repairs). */
+export async function verify(env: Record<string, string>): Promise<VerifyRun> {
+  const { config, cursors, logger, collected } = prepare(env);
   const servers = createServers(config, logger);
   try {
     const result = await runVerify({ ...servers, config, logger, cursors, repair: config.verifyRepair });
     await flushLogger(logger);
-    return { result, log };
+    return { result, log: collected.log };
   } finally {
     servers.close();
   }
@@ -76,18 +82,12 @@ export async function verify(env: Record<string, string>): Promise<VerifyRun> {
 
 /** Runs a restore in-process: the backup (DEST_*) back to RESTORE_URL or the source. */
 export async function restore(env: Record<string, string>): Promise<BackupRun> {
-  const config = parseConfig({ LOG_LEVEL: "DEBUG", STATE_DIR, ...env });
-  const { store: cursors } = CursorStore.open(config.stateDir);
-  cursors.load();
-  const stream = new PassThrough();
-  let log = "";
-  stream.on("data", (d: Buffer) => (log += d.toString()));
-  const logger = createLogger({ level: config.logLevel, stream });
+  const { config, cursors, logger, collected } = prepare(env);
   const clients = createRestoreClients(config, logger);
   try {
     const summary = await runRestore({ config, backup: clients.backup, target: clients.target, logger, cursors });
     await flushLogger(logger);
-    return { summary, log };
+    return { summary, log: collected.log };
   } finally {
     clients.close();
   }
