@@ -13,36 +13,31 @@ export function describeMode(aggregation: Aggregation): string {
   return aggregation.mode === "raw" ? "exact copy" : `${aggregation.bucket} means and last values`;
 }
 
-/** "read 1,000,000 points, wrote 33,400 lines in 2 windows (5m means and last values), 0 NaN/Inf dropped, 2.1 s" */
+/** "read 1,000,000 points, wrote 33,400 points in 2 windows (5m means and last values), 0 NaN/Inf dropped, 2.1 s" */
 export function describeMeasurementCopy(
   r: { rows: number; lines: number; windows: number; nonFinite: number },
   aggregation: Aggregation,
   durationMs: number,
 ): string {
-  const unit = aggregation.mode === "raw" ? "point" : "line";
   return (
-    `read ${plural(r.rows, "point")}, wrote ${plural(r.lines, unit)} in ${plural(r.windows, "window")}` +
+    `read ${plural(r.rows, "point")}, wrote ${plural(r.lines, "point")} in ${plural(r.windows, "window")}` +
     ` (${describeMode(aggregation)}), ${count(r.nonFinite)} NaN/Inf dropped, ${seconds(durationMs)}`
   );
 }
 
-/** "3 databases, 40 measurements: read 1,000,000 points, wrote 33,400 lines, 0 NaN/Inf dropped, 0 failures, 12.3 s" */
-export function describeRun(
-  s: {
-    databases: number;
-    measurements: number;
-    pointsRead: number;
-    pointsWritten: number;
-    nonFiniteDropped: number;
-    failures: unknown[];
-    durationMs: number;
-  },
-  aggregation: Aggregation,
-): string {
-  const unit = aggregation.mode === "raw" ? "point" : "line";
+/** "3 databases, 40 measurements: read 1,000,000 points, wrote 33,400 points, 0 NaN/Inf dropped, 0 failures, 12.3 s" */
+export function describeRun(s: {
+  databases: number;
+  measurements: number;
+  pointsRead: number;
+  pointsWritten: number;
+  nonFiniteDropped: number;
+  failures: unknown[];
+  durationMs: number;
+}): string {
   return (
     `${plural(s.databases, "database")}, ${plural(s.measurements, "measurement")}: read ${plural(s.pointsRead, "point")},` +
-    ` wrote ${plural(s.pointsWritten, unit)}, ${count(s.nonFiniteDropped)} NaN/Inf dropped,` +
+    ` wrote ${plural(s.pointsWritten, "point")}, ${count(s.nonFiniteDropped)} NaN/Inf dropped,` +
     ` ${plural(s.failures.length, "failure")}, ${seconds(s.durationMs)}`
   );
 }

@@ -10,7 +10,7 @@ import type { CopyContext } from "./measurement";
 import { alignDown, type Window } from "./plan";
 import type { MeasurementTarget } from "./targets";
 import { seriesToLines, type TransformStats } from "./transform";
-import { windowQueries } from "./windowQueries";
+import { windowQuery } from "./windowQueries";
 import type { Batch, BatchWriter } from "./writer";
 
 export interface EdgeBucket {
@@ -47,19 +47,11 @@ export async function copyEdgeBucket(
   stats: TransformStats,
 ): Promise<void> {
   const lines: string[] = [];
-  for (const query of windowQueries(ctx.config, target, edge.range, false)) {
-    for (const series of await ctx.source.query(query, { db: target.sourceDb, signal: ctx.signal })) {
-      const values = (series.values ?? []).map((row) => [edge.labelNs.toString(), ...row.slice(1)]);
-      lines.push(
-        ...seriesToLines(
-          { ...series, values },
-          target.destMeasurement,
-          target.schema.fields,
-          stats,
-          target.fieldRenames,
-        ),
-      );
-    }
+  const query = windowQuery(ctx.config, target, edge.range, false);
+  for (const series of await ctx.source.query(query, { db: target.sourceDb, signal: ctx.signal })) {
+    const values = (series.values ?? []).map((row) => [edge.labelNs.toString(), ...row.slice(1)]);
+    const { destMeasurement, schema, fieldRenames } = target;
+    lines.push(...seriesToLines({ ...series, values }, destMeasurement, schema.fields, stats, fieldRenames));
   }
   if (lines.length > 0) await writer.add(toBatch(lines));
 }

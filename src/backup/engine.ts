@@ -3,7 +3,7 @@
  * measurement in scope. A failure is recorded against its database and measurement and the
  * run goes on with the rest; the summary says what failed.
  */
-import type { Aggregation, Config, DatabasePair } from "../config";
+import type { Config, DatabasePair } from "../config";
 import { errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import { createDatabase, createRetentionPolicy, showDatabases } from "../influx/influxql";
@@ -85,7 +85,7 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     pairs = await resolvePairs(config, source, signal);
   } catch (err) {
     fail({ database: "*", message: errorMessage(err) });
-    return finish(summary, began, logger, config.aggregation, options.runName ?? "backup", signal);
+    return finish(summary, began, logger, options.runName ?? "backup", signal);
   }
 
   const ctx = copyContext(options);
@@ -111,23 +111,16 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
       fail({ database: pair.source, message: errorMessage(err) });
     }
   }
-  return finish(summary, began, logger, config.aggregation, options.runName ?? "backup", signal);
+  return finish(summary, began, logger, options.runName ?? "backup", signal);
 }
 
-function finish(
-  summary: RunSummary,
-  began: number,
-  logger: Logger,
-  aggregation: Aggregation,
-  runName: string,
-  signal?: AbortSignal,
-): RunSummary {
+function finish(summary: RunSummary, began: number, logger: Logger, runName: string, signal?: AbortSignal): RunSummary {
   summary.durationMs = Date.now() - began;
   summary.aborted = signal?.aborted === true;
   summary.ok = summary.failures.length === 0;
   const line = summary.aborted
     ? `${runName} stopped on request; the next run continues where it stopped`
-    : `${runName} ${summary.ok ? "finished" : "finished with failures"}: ${describeRun(summary, aggregation)}`;
+    : `${runName} ${summary.ok ? "finished" : "finished with failures"}: ${describeRun(summary)}`;
   const meta = {
     databases: summary.databases,
     measurements: summary.measurements,

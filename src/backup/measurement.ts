@@ -10,7 +10,7 @@ import { nsToRfc3339 } from "../influx/time";
 import type { Logger } from "../logger";
 import { cursorKey, type CursorStore } from "./cursors";
 import { copyEdgeBucket, splitEdgeBuckets } from "./edgeBuckets";
-import { windowQueries } from "./windowQueries";
+import { windowQuery } from "./windowQueries";
 import { splitAtShardGroups, withTypesIn } from "./mixedTypes";
 import { planCopy } from "./planCopy";
 import { withRetry } from "../retry";
@@ -254,7 +254,11 @@ async function copyWindow(
   }
 }
 
-/** Reads a window with its queries and writes what they answer. */
+/**
+ * Reads a window with one query and writes what it answers: each answer chunk is transcoded
+ * from MessagePack straight into line protocol bytes, and full batches go to the writer
+ * before the next chunk is read.
+ */
 async function readWindow(
   ctx: CopyContext,
   target: MeasurementTarget,
@@ -262,39 +266,15 @@ async function readWindow(
   writer: BatchWriter,
   stats: TransformStats,
 ): Promise<void> {
-  const { source, signal } = ctx;
-  const { sourceDb } = target;
-  const queries = windowQueries(ctx.config, target, window);
-  // The mean() and last() queries run at the same time: the server computes both in
-  // parallel, and both feed the same bounded writer. If one fails, the other is stopped too.
-  const local = new AbortController();
-  const stop = () => local.abort(signal?.reason);
-  signal?.addEventListener("abort", stop, { once: true });
-  let firstError: { error: unknown } | undefined;
-  try {
-    await Promise.allSettled(
-      queries.map(async (q) => {
-        // Each answer chunk is transcoded from MessagePack straight into line protocol bytes,
-        // and full batches go to the writer before the next chunk is read.
-        const lines = new LineBatcher(writer.batchSize);
-        const fieldsOut = transcodeTarget(target);
-        try {
-          await source.readChunks(q, { db: sourceDb, signal: local.signal }, async (chunk) => {
-            const { partial } = transcodeChunk(chunk, fieldsOut, lines, stats);
-            if (!partial) lines.closeBatch();
-            for (const batch of lines.take()) await writer.add(batch);
-            return partial;
-          });
-        } catch (err) {
-          firstError ??= { error: err }; // the cause, not the sibling stopped because of it
-          local.abort(err);
-        }
-      }),
-    );
-    if (firstError) throw firstError.error;
-  } finally {
-    signal?.removeEventListener("abort", stop);
-  }
+  const lines = new LineBatcher(writer.batchSize);
+  const out = transcodeTarget(target);
+  const query = windowQuery(ctx.config, target, window);
+  await ctx.source.readChunks(query, { db: target.sourceDb, signal: ctx.signal }, async (chunk) => {
+    const { partial } = transcodeChunk(chunk, out, lines, stats);
+    if (!partial) lines.closeBatch();
+    for (const batch of lines.take()) await writer.add(batch);
+    return partial;
+  });
 }
 
 function hasEdgeBuckets(config: Config, window: Window): boolean {
@@ -319,25 +299,23 @@ async function copyWindowsInOneRequest(
   writer: BatchWriter,
   onWindow: (window: Window, stats: TransformStats) => void,
 ): Promise<void> {
-  const perWindow = windows.map((w) => windowQueries(ctx.config, target, w));
-  const statements = perWindow.flat();
+  const statements = windows.map((w) => windowQuery(ctx.config, target, w));
   const lines = new LineBatcher(writer.batchSize);
   const out = transcodeTarget(target);
   let stats = emptyStats();
   let statementsDone = 0;
-  let windowIndex = 0;
-  let windowEnds = perWindow[0]?.length ?? 0;
+  let windowsDone = 0;
   await ctx.source.readChunks(statements.join(";\n"), { db: target.sourceDb, signal: ctx.signal }, async (chunk) => {
     const { partial, completed } = transcodeChunk(chunk, out, lines, stats);
     if (!partial) lines.closeBatch();
     for (const batch of lines.take()) await writer.add(batch);
     statementsDone += completed;
-    while (windowIndex < windows.length && statementsDone >= windowEnds) {
+    // One statement a window: each completed statement is a window done.
+    while (windowsDone < statementsDone) {
       await writer.flush();
-      onWindow(windows[windowIndex] as Window, stats);
+      onWindow(windows[windowsDone] as Window, stats);
       stats = emptyStats();
-      windowIndex++;
-      windowEnds += perWindow[windowIndex]?.length ?? 0;
+      windowsDone++;
     }
     return statementsDone < statements.length;
   });

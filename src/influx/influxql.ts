@@ -100,12 +100,34 @@ export function rawWindow(
   return `SELECT ${columns} FROM ${qualified(db, rp, measurement)}` + ` WHERE ${timeRange(startNs, endNs)} GROUP BY *`;
 }
 
+/** An aggregate of one field: mean() of a numeric field, last() of the others. */
+export interface AggregateColumn {
+  fn: "mean" | "last";
+  field: string;
+}
+
 /**
- * One aggregate per field for every bucket that holds data, per series. Each result column
- * is aliased to its field name so the destination keeps the source's field keys. Without a
- * bucket, one aggregate over the whole range (for the buckets at the very edges of InfluxDB's
- * time range, which GROUP BY time() cannot label or drops).
+ * One aggregate per field for every bucket that holds data, per series; several functions in
+ * one statement, so the server joins a bucket's numeric means and other fields' last values
+ * into one row. Each result column is aliased to its field name so the destination keeps the
+ * source's field keys. Without a bucket, one aggregate over the whole range (for the buckets at
+ * the very edges of InfluxDB's time range, which GROUP BY time() cannot label or drops).
  */
+export function aggregateColumns(
+  db: string,
+  rp: string,
+  measurement: string,
+  columns: AggregateColumn[],
+  bucket: string | undefined,
+  startNs: bigint,
+  endNs: bigint,
+): string {
+  const select = columns.map((c) => `${c.fn}(${quoteIdent(c.field)}) AS ${quoteIdent(c.field)}`).join(", ");
+  const groupBy = bucket === undefined ? "GROUP BY *" : `GROUP BY time(${bucket}), * fill(none)`;
+  return `SELECT ${select} FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} ${groupBy}`;
+}
+
+/** The same function of every field. */
 export function aggregateWindow(
   fn: "mean" | "last",
   db: string,
@@ -116,9 +138,8 @@ export function aggregateWindow(
   startNs: bigint,
   endNs: bigint,
 ): string {
-  const columns = fields.map((f) => `${fn}(${quoteIdent(f)}) AS ${quoteIdent(f)}`).join(", ");
-  const groupBy = bucket === undefined ? "GROUP BY *" : `GROUP BY time(${bucket}), * fill(none)`;
-  return `SELECT ${columns} FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)} ${groupBy}`;
+  const columns = fields.map((field) => ({ fn, field }));
+  return aggregateColumns(db, rp, measurement, columns, bucket, startNs, endNs);
 }
 
 /**

@@ -7,7 +7,7 @@ describe("log lines", () => {
     expect(
       describeMeasurementCopy({ rows: 1_000_000, lines: 33_400, windows: 2, nonFinite: 0 }, fiveMinutes, 2_140),
     ).toBe(
-      "read 1,000,000 points, wrote 33,400 lines in 2 windows (5m means and last values), 0 NaN/Inf dropped, 2.1 s",
+      "read 1,000,000 points, wrote 33,400 points in 2 windows (5m means and last values), 0 NaN/Inf dropped, 2.1 s",
     );
     expect(describeMeasurementCopy({ rows: 1, lines: 1, windows: 1, nonFinite: 3 }, { mode: "raw" }, 50)).toBe(
       "read 1 point, wrote 1 point in 1 window (exact copy), 3 NaN/Inf dropped, 0.1 s",
@@ -24,7 +24,7 @@ describe("log lines", () => {
       failures: [],
       durationMs: 12_300,
     };
-    expect(describeRun(run, { mode: "raw" })).toBe(
+    expect(describeRun(run)).toBe(
       "2 databases, 40 measurements: read 12,345 points, wrote 12,345 points, 0 NaN/Inf dropped, 0 failures, 12.3 s",
     );
   });
