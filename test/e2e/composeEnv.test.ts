@@ -65,9 +65,12 @@ describe("settings in .env reach the backup-service container", () => {
 
   it("keeps values with spaces and shell characters as they are, and empty ones empty", async () => {
     const env = await renderedEnvironment(
-      ["BACKUP_SCHEDULE=0 */6 * * *", "SOURCE_PASSWORD=pa ss w0rd's", "DEST_USER=", "MEASUREMENTS=/^cpu\\d+$/,mem"].join(
-        "\n",
-      ),
+      [
+        "BACKUP_SCHEDULE=0 */6 * * *",
+        "SOURCE_PASSWORD=pa ss w0rd's",
+        "DEST_USER=",
+        "MEASUREMENTS=/^cpu\\d+$/,mem",
+      ].join("\n"),
     );
     expect(env.get("BACKUP_SCHEDULE")).toBe("0 */6 * * *");
     expect(env.get("SOURCE_PASSWORD")).toBe("pa ss w0rd's");
