@@ -37,12 +37,18 @@ const [COMPOSE, ...COMPOSE_PRE] = (() => {
   }
 })();
 
-async function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
+/** Runs a command; a command that hangs is killed after `timeoutMs` (a failed result, not a stuck test). */
+async function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+) {
   try {
     const { stdout, stderr } = await exec(cmd, args, {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
       maxBuffer: 64 * 1024 * 1024,
+      timeout: opts.timeoutMs ?? 180_000,
     });
     return { code: 0, out: stdout + stderr };
   } catch (err) {
@@ -83,12 +89,16 @@ class AuthInflux {
       INFLUXDB_IMAGE,
     );
     if (r.code !== 0) throw new Error(r.out);
-    const port = (await docker("port", this.name, "8086")).out.trim().split(":").pop();
-    this.url = `http://127.0.0.1:${port}`;
-    await waitFor(
-      async () => ((await fetch(`${this.url}/ping`).catch(() => undefined))?.status === 204 ? true : undefined),
-      "ping",
+    // The published port, once Docker reports it; each ping may take 2 s at most.
+    const port = await waitFor(
+      async () => /:(\d+)\s*$/m.exec((await docker("port", this.name, "8086")).out)?.[1],
+      "the published port",
     );
+    this.url = `http://127.0.0.1:${port}`;
+    await waitFor(async () => {
+      const res = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+      return res?.status === 204 ? true : undefined;
+    }, "ping");
     // With no user yet, InfluxDB lets the first admin be created without credentials.
     await this.query(`CREATE USER ${ADMIN} WITH PASSWORD '${this.password.replace(/'/g, "\\'")}' WITH ALL PRIVILEGES`);
     return this;
@@ -100,7 +110,12 @@ class AuthInflux {
 
   async query(q: string, db?: string): Promise<string> {
     const params = new URLSearchParams({ q, ...(db ? { db } : {}) });
-    const res = await fetch(`${this.url}/query`, { method: "POST", body: params, headers: this.auth });
+    const res = await fetch(`${this.url}/query`, {
+      method: "POST",
+      body: params,
+      headers: this.auth,
+      signal: AbortSignal.timeout(30_000),
+    });
     const text = await res.text();
     if (res.status !== 200 || text.includes('"error"')) throw new Error(`${q}: HTTP ${res.status} ${text}`);
     return text;
@@ -108,7 +123,12 @@ class AuthInflux {
 
   async write(db: string, lines: string, rp?: string): Promise<void> {
     const params = new URLSearchParams({ db, precision: "ns", ...(rp ? { rp } : {}) });
-    const res = await fetch(`${this.url}/write?${params}`, { method: "POST", body: lines, headers: this.auth });
+    const res = await fetch(`${this.url}/write?${params}`, {
+      method: "POST",
+      body: lines,
+      headers: this.auth,
+      signal: AbortSignal.timeout(30_000),
+    });
     if (res.status !== 204) throw new Error(`write: HTTP ${res.status} ${await res.text()}`);
   }
 
@@ -167,6 +187,7 @@ let backupServer: AuthInflux;
 beforeAll(async () => {
   const build = await run("docker", ["build", "--build-arg", `NODE_IMAGE=${NODE_IMAGE}`, "-t", IMAGE, ROOT], {
     env: { DOCKER_BUILDKIT: "0" },
+    timeoutMs: 540_000,
   });
   if (build.code !== 0) throw new Error(`docker build failed:\n${build.out.slice(-3000)}`);
   await docker("network", "create", NETWORK);
