@@ -13,6 +13,8 @@ export interface ToolOptions {
   cwd: string;
   env: Record<string, string>;
   nodeArgs?: string[];
+  /** Arguments of the program: a command such as "restore". */
+  args?: string[];
   timeoutMs: number;
 }
 
@@ -26,7 +28,7 @@ export interface ToolRun {
   /** Largest VmRSS seen by the 100 ms poll, in MiB. */
   maxSampledRssMiB: number;
   cpuSeconds: number;
-  /** key=value pairs of the tool's final "backup finished" log line. */
+  /** key=value pairs of the tool's final "backup finished" (or "restore finished") log line. */
   summary: Record<string, string>;
   outputTail: string;
 }
@@ -44,7 +46,7 @@ function readStatusKb(pid: number): { hwm: number; rss: number } | undefined {
 }
 
 function parseSummary(output: string): Record<string, string> {
-  const lines = output.split("\n").filter((l) => /backup (finished|stopped)/.test(l));
+  const lines = output.split("\n").filter((l) => /(backup|restore) (finished|stopped)/.test(l));
   const last = lines[lines.length - 1];
   if (!last) return {};
   const out: Record<string, string> = { line: last.replace(/^\S+\s+\S+\s+/, "") };
@@ -55,7 +57,7 @@ function parseSummary(output: string): Record<string, string> {
 export async function runTool(o: ToolOptions): Promise<ToolRun> {
   const main = path.join(o.root, "dist", "main.js");
   const began = performance.now();
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), main], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), main, ...(o.args ?? [])], {
     cwd: o.cwd,
     env: o.env,
     stdio: ["ignore", "pipe", "pipe"],
