@@ -8,103 +8,10 @@
 import { InfluxError } from "../errors";
 import { UnrepresentableError, escapeFieldKey, formatInteger, seriesKey, type FieldType } from "../influx/lineProtocol";
 import { valueEnd } from "../influx/msgpackFrames";
+import { LineBatcher, copyBytes, writeAscii, writeDigits } from "./lineBatcher";
 import type { TransformStats } from "./transform";
 
-/** Line protocol being assembled into batches of whole lines. */
-export class LineBatcher {
-  private buf: Buffer;
-  pos = 0;
-  /** Offset just past each finished line's "\n". */
-  ends: number[] = [];
-  readonly done: { body: Buffer; ends: number[] }[] = [];
-
-  constructor(
-    private readonly batchSize: number,
-    private readonly initialBytes = 1 << 20,
-  ) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
-  }
-
-  ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
-    this.buf.copy(bigger, 0, 0, this.pos);
-    this.buf = bigger;
-  }
-
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = b;
-  }
-
-  ascii(s: string): void {
-    this.ensure(s.length);
-    this.pos += this.buf.write(s, this.pos, "latin1");
-  }
-
-  /** Copies bytes without making a view of them (a view per call costs more than short copies). */
-  bytes(src: Uint8Array, start: number, end: number): void {
-    const len = end - start;
-    this.ensure(len);
-    const buf = this.buf;
-    if (len < 32) {
-      let at = this.pos;
-      for (let i = start; i < end; i++) buf[at++] = src[i] as number;
-    } else {
-      Buffer.prototype.copy.call(src, buf, this.pos, start, end);
-    }
-    this.pos += len;
-  }
-
-  /** A non-negative integer below 2^53 in decimal, written without making a string. */
-  digits(n: number, minWidth = 1): void {
-    this.ensure(17 + minWidth);
-    const buf = this.buf;
-    let len = 1;
-    for (let p10 = 10; n >= p10 && len < 17; p10 *= 10) len++;
-    if (len < minWidth) len = minWidth;
-    let at = this.pos + len - 1;
-    let v = n;
-    let i = 0;
-    // Above 2^31 the division must stay in doubles; below it integer division is much faster.
-    for (; i < len && v >= 0x80000000; i++) {
-      const q = Math.floor(v / 10);
-      buf[at--] = 0x30 + (v - q * 10);
-      v = q;
-    }
-    for (; i < len; i++) {
-      const q = (v / 10) | 0;
-      buf[at--] = 0x30 + (v - q * 10);
-      v = q;
-    }
-    this.pos += len;
-  }
-
-  /** Ends the current line; closes a batch when it holds batchSize lines. */
-  endLine(): void {
-    this.byte(0x0a);
-    this.ends.push(this.pos);
-    if (this.ends.length >= this.batchSize) this.closeBatch();
-  }
-
-  /** Moves the finished lines into a batch of their own. */
-  closeBatch(): void {
-    if (this.ends.length === 0) return;
-    this.done.push({ body: this.buf.subarray(0, this.pos), ends: this.ends });
-    this.buf = Buffer.allocUnsafe(Math.max(this.initialBytes, this.pos));
-    this.pos = 0;
-    this.ends = [];
-  }
-
-  /** Finished batches, removed from the batcher. */
-  take(): { body: Buffer; ends: number[] }[] {
-    return this.done.splice(0, this.done.length);
-  }
-
-  get pending(): number {
-    return this.ends.length;
-  }
-}
+export { LineBatcher };
 
 export interface TranscodeTarget {
   /** Destination measurement name. */
@@ -257,8 +164,9 @@ function readResult(r: Reader, target: TranscodeTarget, out: LineBatcher, stats:
 
 function readSeries(r: Reader, target: TranscodeTarget, out: LineBatcher, stats: TransformStats): void {
   let tags: Record<string, string> | undefined;
-  let columnNames: string[] = [];
+  let columnNames: string[] | undefined;
   let valuesAt = -1;
+  let done = false;
   const keys = r.mapLength();
   for (let k = 0; k < keys; k++) {
     const key = r.str();
@@ -274,136 +182,227 @@ function readSeries(r: Reader, target: TranscodeTarget, out: LineBatcher, stats:
       columnNames = [];
       for (let i = 0; i < n; i++) columnNames.push(r.str());
     } else if (key === "values") {
-      valuesAt = r.pos; // read once the columns are known
-      r.skip();
+      if (columnNames) {
+        // InfluxDB sends name, tags and columns first: the rows are written in one pass.
+        writeRows(r, target, tags, columnNames, out, stats);
+        done = true;
+      } else {
+        valuesAt = r.pos; // read once the columns are known
+        r.skip();
+      }
     } else {
       r.skip();
     }
   }
-  if (valuesAt < 0) return;
+  if (done || valuesAt < 0) return;
   const end = r.pos;
   r.pos = valuesAt;
+  writeRows(r, target, tags, columnNames ?? [], out, stats);
+  r.pos = end;
+}
+
+/** How the rows of one series are written. */
+interface SeriesPlan {
+  /** "measurement,tags " as bytes. */
+  prefix: Buffer;
+  /** By column index (0, the time, and columns not copied: undefined). */
+  columns: (Column | undefined)[];
+  /** Room a row can take at most, string values aside. */
+  rowBytes: number;
+}
+
+/** Room for a number's text: "-2.2250738585072014e-308", "-9223372036854775808i". */
+const NUMBER_BYTES = 26;
+
+/** The values array at r.pos: every row, written as lines. */
+function writeRows(
+  r: Reader,
+  target: TranscodeTarget,
+  tags: Record<string, string> | undefined,
+  columnNames: string[],
+  out: LineBatcher,
+  stats: TransformStats,
+): void {
   const rows = r.arrayLength();
   stats.rows += rows;
-  let prefix: Buffer;
-  let columns: (Column | undefined)[];
+  let plan: SeriesPlan;
   try {
-    prefix = Buffer.from(seriesKey(target.measurement, tags) + " ", "utf8");
-    columns = columnNames.map((name, i) => {
-      if (i === 0) return undefined;
-      const type = target.fieldTypes.get(name);
-      return type
-        ? { key: Buffer.from(`${escapeFieldKey(target.fieldRenames?.get(name) ?? name)}=`, "utf8"), type }
-        : undefined;
-    });
+    plan = seriesPlan(target, tags, columnNames);
   } catch (err) {
     if (!(err instanceof UnrepresentableError)) throw err;
     stats.unrepresentable += rows;
     stats.unrepresentableReason ??= err.message;
-    r.pos = end;
+    for (let i = 0; i < rows; i++) r.skip();
     return;
   }
-  for (let i = 0; i < rows; i++) writeRow(r, columns, prefix, out, stats);
-  r.pos = end;
+  for (let i = 0; i < rows; i++) writeRow(r, plan, out, stats);
 }
 
-function writeRow(
-  r: Reader,
-  columns: (Column | undefined)[],
-  prefix: Buffer,
-  out: LineBatcher,
-  stats: TransformStats,
-): void {
+function seriesPlan(
+  target: TranscodeTarget,
+  tags: Record<string, string> | undefined,
+  columnNames: string[],
+): SeriesPlan {
+  const prefix = Buffer.from(seriesKey(target.measurement, tags) + " ", "utf8");
+  let rowBytes = prefix.length + NUMBER_BYTES + 2; // the time, " " and "\n"
+  const columns = columnNames.map((name, i) => {
+    if (i === 0) return undefined;
+    const type = target.fieldTypes.get(name);
+    if (!type) return undefined;
+    const key = Buffer.from(`${escapeFieldKey(target.fieldRenames?.get(name) ?? name)}=`, "utf8");
+    rowBytes += 1 + key.length + NUMBER_BYTES;
+    return { key, type };
+  });
+  return { prefix, columns, rowBytes };
+}
+
+const TRUE = Buffer.from("true");
+const FALSE = Buffer.from("false");
+
+/**
+ * One row: the series prefix, each value that can be written as `key=value`, the time. A row
+ * with no value written gives no line. Room for the whole row (strings aside) is reserved
+ * first; a string reserves its own.
+ */
+function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: TransformStats): void {
   const n = r.arrayLength();
-  const lineStart = out.pos;
-  out.bytes(prefix, 0, prefix.length);
+  const src = r.buf;
   const timeAt = r.pos;
-  r.skip(); // the time, written last
+  if (src[timeAt] !== 0xc7 || src[timeAt + 1] !== 12 || src[timeAt + 2] !== 5) {
+    r.fail("expected a time as the first column");
+  }
+  r.pos = timeAt + 15;
+  let dst = out.reserve(plan.rowBytes);
+  const lineStart = out.pos;
+  let at = copyBytes(dst, lineStart, plan.prefix, 0, plan.prefix.length);
   let fields = 0;
+  const columns = plan.columns;
   for (let c = 1; c < n; c++) {
     const col = columns[c];
-    const b = r.buf[r.pos] as number;
+    const b = src[r.pos] as number;
     if (col === undefined || b === 0xc0) {
-      r.skip();
+      if (b === 0xc0) r.pos++;
+      else r.skip();
       continue;
     }
-    const mark = out.pos;
-    if (fields > 0) out.byte(0x2c);
-    out.bytes(col.key, 0, col.key.length);
-    if (writeValue(r, col.type, out, stats)) fields++;
-    else out.pos = mark;
+    const mark = at;
+    if (fields > 0) dst[at++] = 0x2c;
+    at = copyBytes(dst, at, col.key, 0, col.key.length);
+    let end: number;
+    if (col.type === "string") {
+      const len = r.strLength();
+      if (len < 0) {
+        end = mismatch(r, stats);
+      } else {
+        // Every byte may need a backslash before it, plus the quotes; then room for the rest of the row.
+        out.pos = at;
+        dst = out.reserve(2 * len + 2 + plan.rowBytes);
+        out.pos = lineStart;
+        end = writeString(src, r.pos, len, dst, at);
+        r.pos += len;
+      }
+    } else {
+      end = writeScalar(r, col.type, dst, at, stats);
+    }
+    if (end < 0) {
+      at = mark;
+    } else {
+      at = end;
+      fields++;
+    }
   }
-  if (fields === 0) {
-    out.pos = lineStart;
-    return;
-  }
-  out.byte(0x20);
-  const after = r.pos;
-  r.pos = timeAt;
-  writeTime(r, out);
-  r.pos = after;
-  out.endLine();
+  if (fields === 0) return;
+  dst[at++] = 0x20;
+  at = writeTime(r, timeAt, dst, at);
+  dst[at++] = 0x0a;
+  out.endLine(at);
   stats.lines++;
 }
 
-/** Writes one value in the field's type; false (and nothing kept) when it cannot be written. */
-function writeValue(r: Reader, type: FieldType, out: LineBatcher, stats: TransformStats): boolean {
-  const buf = r.buf;
-  const b = buf[r.pos] as number;
-  if (type === "string" || type === "boolean") {
-    if (type === "boolean") {
-      if (b !== 0xc2 && b !== 0xc3) return mismatch(r, stats);
-      r.pos++;
-      out.ascii(b === 0xc3 ? "true" : "false");
-      return true;
+/** A string value quoted, with " and \ escaped; returns the offset after it. */
+function writeString(src: Uint8Array, start: number, len: number, dst: Buffer, at: number): number {
+  dst[at++] = 0x22;
+  const stop = start + len;
+  let from = start;
+  for (let p = start; p < stop; p++) {
+    const c = src[p] as number;
+    if (c === 0x22 || c === 0x5c) {
+      at = copyBytes(dst, at, src, from, p);
+      dst[at++] = 0x5c;
+      from = p;
     }
-    const start = r.pos;
-    const len = r.strLength();
-    if (len < 0) {
-      r.pos = start;
-      return mismatch(r, stats);
-    }
-    out.byte(0x22);
-    let from = r.pos;
-    const stop = r.pos + len;
-    for (let p = r.pos; p < stop; p++) {
-      const c = buf[p] as number;
-      if (c === 0x22 || c === 0x5c) {
-        out.bytes(buf, from, p);
-        out.byte(0x5c);
-        from = p;
-      }
-    }
-    out.bytes(buf, from, stop);
-    out.byte(0x22);
-    r.pos = stop;
-    return true;
   }
-  const num = readNumber(r);
-  if (num === undefined) return mismatch(r, stats);
-  if (type === "float") {
-    const v = typeof num === "bigint" ? Number(num) : num;
-    if (!Number.isFinite(v)) return (stats.nonFinite++, false);
-    out.ascii(String(v));
-    return true;
-  }
-  if (typeof num === "number" && !Number.isFinite(num)) return (stats.nonFinite++, false);
-  if (typeof num === "number" && Number.isSafeInteger(num) && num >= 0) {
-    out.digits(num);
-    out.byte(type === "integer" ? 0x69 : 0x75);
-    return true;
-  }
-  const text = formatInteger(num);
-  if (text === undefined || (type === "unsigned" && text.startsWith("-"))) return (stats.mismatched++, false);
-  out.ascii(text);
-  out.byte(type === "integer" ? 0x69 : 0x75);
-  return true;
+  at = copyBytes(dst, at, src, from, stop);
+  dst[at++] = 0x22;
+  return at;
 }
 
-function mismatch(r: Reader, stats: TransformStats): false {
+/**
+ * A number or boolean value at r.pos in the field's type; returns the offset after it, or -1
+ * (counted in stats) when it cannot be written. Either way r.pos moves past the value.
+ */
+function writeScalar(r: Reader, type: FieldType, dst: Buffer, at: number, stats: TransformStats): number {
+  const buf = r.buf;
+  const b = buf[r.pos] as number;
+  if (type === "boolean") {
+    if (b !== 0xc2 && b !== 0xc3) return mismatch(r, stats);
+    r.pos++;
+    return b === 0xc3 ? copyBytes(dst, at, TRUE, 0, 4) : copyBytes(dst, at, FALSE, 0, 5);
+  }
+  let num: number | bigint | undefined;
+  if (b === 0xcb) {
+    num = r.view.getFloat64(r.pos + 1);
+    r.pos += 9;
+  } else {
+    num = readNumber(r);
+    if (num === undefined) return mismatch(r, stats);
+  }
+  if (type === "float") {
+    const v = typeof num === "bigint" ? Number(num) : num;
+    if (!Number.isFinite(v)) return (stats.nonFinite++, -1);
+    return writeFloat(dst, at, v);
+  }
+  const suffix = type === "integer" ? 0x69 : 0x75;
+  if (typeof num === "number" && Number.isSafeInteger(num)) {
+    if (num < 0) {
+      if (type === "unsigned") return (stats.mismatched++, -1);
+      dst[at++] = 0x2d;
+      at = writeDigits(dst, at, -num);
+    } else {
+      at = writeDigits(dst, at, num);
+    }
+    dst[at] = suffix;
+    return at + 1;
+  }
+  if (typeof num === "number" && !Number.isFinite(num)) return (stats.nonFinite++, -1);
+  const text = formatInteger(num);
+  if (text === undefined || (type === "unsigned" && text.startsWith("-"))) return (stats.mismatched++, -1);
+  at = writeAscii(dst, at, text);
+  dst[at] = suffix;
+  return at + 1;
+}
+
+/**
+ * A finite float as JavaScript writes it: the shortest decimal that reads back as the same
+ * double (what Go's ParseFloat, and so InfluxDB, does with it). Integral values below 2^53
+ * have no fraction or exponent in that text, so they skip making a string.
+ */
+function writeFloat(dst: Buffer, at: number, v: number): number {
+  if (Number.isSafeInteger(v)) {
+    if (v < 0) {
+      dst[at++] = 0x2d;
+      return writeDigits(dst, at, -v);
+    }
+    return writeDigits(dst, at, v);
+  }
+  return writeAscii(dst, at, String(v));
+}
+
+/** Counts a value whose type does not match the field's type and moves past it; returns -1. */
+function mismatch(r: Reader, stats: TransformStats): -1 {
   stats.mismatched++;
   r.skip();
-  return false;
+  return -1;
 }
 
 /** A number at pos (moving past it), or undefined (not moving) when the value is not a number. */
@@ -454,21 +453,16 @@ function readNumber(r: Reader): number | bigint | undefined {
   }
 }
 
-/** The time extension (int64 seconds, uint32 nanoseconds) as nanoseconds since the epoch. */
-function writeTime(r: Reader, out: LineBatcher): void {
-  const buf = r.buf;
-  const p = r.pos;
-  if (buf[p] !== 0xc7 || buf[p + 1] !== 12 || buf[p + 2] !== 5) r.fail("expected a time as the first column");
+/** The time extension at `p` (int64 seconds, uint32 nanoseconds) as nanoseconds since the epoch. */
+function writeTime(r: Reader, p: number, dst: Buffer, at: number): number {
   const view = r.view;
   const hi = view.getInt32(p + 3);
   const lo = view.getUint32(p + 7);
   const nanos = view.getUint32(p + 11);
   const seconds = hi * TWO_32 + lo;
-  r.pos = p + 15;
-  if (seconds > 0) {
-    out.digits(seconds);
-    out.digits(nanos, 9);
-  } else {
-    out.ascii((BigInt(seconds) * 1_000_000_000n + BigInt(nanos)).toString());
+  if (seconds > 0 && seconds < 2 ** 53) {
+    at = writeDigits(dst, at, seconds);
+    return writeDigits(dst, at, nanos, 9);
   }
+  return writeAscii(dst, at, (BigInt(seconds) * 1_000_000_000n + BigInt(nanos)).toString());
 }

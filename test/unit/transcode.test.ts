@@ -1,5 +1,6 @@
 import { ExtData, encode } from "@msgpack/msgpack";
 import { emptyStats, seriesToLines } from "../../src/backup/transform";
+import { writeDigits } from "../../src/backup/lineBatcher";
 import { LineBatcher, transcodeChunk } from "../../src/backup/transcode";
 import { InfluxError } from "../../src/errors";
 import type { FieldType } from "../../src/influx/lineProtocol";
@@ -163,6 +164,21 @@ describe("transcoding MessagePack chunks to line protocol", () => {
     expect(() =>
       transcodeChunk(encode({ error: "top" }), { measurement: "m", fieldTypes: types }, out, emptyStats()),
     ).toThrow("top");
+  });
+});
+
+describe("writing digits without making strings", () => {
+  it("writes every integer below 2^53 as String does, zero-padded to a width when asked", () => {
+    const random = rng(7);
+    const values = [0, 1, 9, 10, 99, 100, 101, 999_999_999, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 2 ** 53 - 1, 1e15];
+    for (let i = 0; i < 2000; i++) values.push(Math.floor(random() * 10 ** Math.floor(random() * 16)));
+    const buf = Buffer.alloc(40);
+    for (const n of values) {
+      for (const width of [1, 9, 12]) {
+        const end = writeDigits(buf, 3, n, width);
+        expect(buf.toString("latin1", 3, end)).toBe(String(n).padStart(width, "0"));
+      }
+    }
   });
 });
 

@@ -1,0 +1,113 @@
+/**
+ * Line protocol being assembled, in place, into batches of whole lines, and the small
+ * writers the transcoder uses to put bytes into it. Writers take the buffer and an offset and
+ * return the offset after what they wrote: callers reserve room for a whole line (or value)
+ * first, so no single byte is bounds-checked twice and no string or view is made per value.
+ */
+import type { Batch } from "./writer";
+
+export class LineBatcher {
+  buf: Buffer;
+  pos = 0;
+  /** Offset just past each finished line's "\n". */
+  ends: number[] = [];
+  private readonly done: Batch[] = [];
+
+  constructor(
+    private readonly batchSize: number,
+    private readonly initialBytes = 1 << 20,
+  ) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Makes room for `extra` bytes after pos; returns the buffer to write into (it may be a new one). */
+  reserve(extra: number): Buffer {
+    if (this.pos + extra > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
+      this.buf.copy(bigger, 0, 0, this.pos);
+      this.buf = bigger;
+    }
+    return this.buf;
+  }
+
+  /** Ends the line whose "\n" was written just before `at`; closes a batch when it holds batchSize lines. */
+  endLine(at: number): void {
+    this.pos = at;
+    this.ends.push(at);
+    if (this.ends.length >= this.batchSize) this.closeBatch();
+  }
+
+  /** Moves the finished lines into a batch of their own. */
+  closeBatch(): void {
+    if (this.ends.length === 0) return;
+    this.done.push({ body: this.buf.subarray(0, this.pos), ends: this.ends });
+    // The next batch is likely the size of this one: start there, so it is not grown by copies.
+    this.buf = Buffer.allocUnsafe(Math.max(this.initialBytes, this.pos + (this.pos >>> 3)));
+    this.pos = 0;
+    this.ends = [];
+  }
+
+  /** Finished batches, removed from the batcher. */
+  take(): Batch[] {
+    return this.done.splice(0, this.done.length);
+  }
+
+  get pending(): number {
+    return this.ends.length;
+  }
+}
+
+/** "00" to "99" as ASCII pairs. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 0x30 + Math.floor(i / 10);
+  PAIRS[2 * i + 1] = 0x30 + (i % 10);
+}
+const POW10 = Array.from({ length: 17 }, (_, i) => 10 ** i);
+
+/** Room a non-negative integer below 2^53 takes in decimal (at most 16 digits). */
+export const MAX_DIGITS = 16;
+
+/** A non-negative integer below 2^53 in decimal, at least minWidth digits (zero-padded; at most 16). */
+export function writeDigits(dst: Buffer, at: number, n: number, minWidth = 1): number {
+  let len = 1;
+  while (len < MAX_DIGITS && n >= (POW10[len] as number)) len++;
+  if (len < minWidth) len = minWidth;
+  let i = at + len;
+  let v = n;
+  // Above 2^31 the division must stay in doubles; below it integer division is much faster.
+  while (v >= 0x80000000) {
+    const q = Math.floor(v / 100);
+    const r = 2 * (v - q * 100);
+    dst[--i] = PAIRS[r + 1] as number;
+    dst[--i] = PAIRS[r] as number;
+    v = q;
+  }
+  while (i > at + 1) {
+    const q = (v / 100) | 0;
+    const r = 2 * (v - q * 100);
+    dst[--i] = PAIRS[r + 1] as number;
+    dst[--i] = PAIRS[r] as number;
+    v = q;
+  }
+  if (i > at) dst[--i] = 0x30 + v;
+  return at + len;
+}
+
+/** A string of ASCII characters (a number's text), byte by byte: cheaper than Buffer#write for short ones. */
+export function writeAscii(dst: Buffer, at: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) dst[at + i] = s.charCodeAt(i);
+  return at + n;
+}
+
+/** Bytes of src[start, end): short runs by hand (a view or a native call per run costs more). */
+export function copyBytes(dst: Buffer, at: number, src: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len < 64) {
+    for (let i = 0; i < len; i++) dst[at + i] = src[start + i] as number;
+  } else {
+    dst.set(src.subarray(start, end), at);
+  }
+  return at + len;
+}
