@@ -158,11 +158,6 @@ export function integerProbe(
   return `SELECT last(${quoteIdent(field)}) & 0 AS "x" FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)}`;
 }
 
-/** Number of values per field in a time range (one row, a count_<field> column per field). */
-export function countValues(db: string, rp: string, measurement: string, startNs: bigint, endNs: bigint): string {
-  return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE ${timeRange(startNs, endNs)}`;
-}
-
 /** Number of values per field later than a time (no upper bound: points at InfluxDB's latest time count too). */
 export function countAfter(db: string, rp: string, measurement: string, afterNs: bigint): string {
   return `SELECT count(*) FROM ${qualified(db, rp, measurement)} WHERE time > ${afterNs}`;
