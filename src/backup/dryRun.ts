@@ -18,7 +18,7 @@ export interface DryRunEstimate {
 
 export async function estimateMeasurement(ctx: CopyContext, target: MeasurementTarget): Promise<DryRunEstimate> {
   const { bucketNs, windowNs } = windowing(ctx.config);
-  const plan = await planCopy(ctx, target, ctx.cursors.get(measurementKey(ctx, target)), bucketNs, windowNs);
+  const plan = await planCopy(ctx, target, ctx.cursors.get(measurementKey(ctx, target)), bucketNs, windowNs, true);
   if (!plan) return { windows: 0, points: 0 };
   const windows = plan.requests.flat();
   const repairWindows = plan.repairs.flatMap((r) => [...planWindows(r.startNs, r.endNs, bucketNs, windowNs)]);

@@ -19,6 +19,7 @@ import {
   alignDown,
   digestInterval,
   groupWindows,
+  planWindows,
   resumePoint,
   windowsWithData,
   withWindowOf,
@@ -33,6 +34,8 @@ export const CLOCK_MARGIN_NS = 60_000_000_000n;
 const REQUEST_BUDGET = 20_000;
 /** Statements in one request. */
 const MAX_WINDOWS_PER_REQUEST = 100;
+/** Up to this many windows, every window is read without counting first. */
+const BELOW_COUNTING = 4n;
 
 export interface CopyPlan {
   /** Requests in time order, each a run of consecutive windows that hold data. */
@@ -56,6 +59,8 @@ export async function planCopy(
   cursor: Cursor | undefined,
   bucketNs: bigint,
   windowNs: bigint,
+  /** Count the points of every window (a dry run reports them), however few the windows. */
+  alwaysCount = false,
 ): Promise<CopyPlan | undefined> {
   const { source, destination, signal, config, nowNs } = ctx;
   const src: MeasurementRef = {
@@ -81,7 +86,7 @@ export async function planCopy(
     const oldest = floor ?? (await edgeTime(src, "asc"));
     if (oldest === undefined) return undefined;
     const start = alignDown(oldest, bucketNs);
-    const requests = await windowsToCopy(ctx, src, start, ceiling, windowNs, [oldest]);
+    const requests = await windowsToCopy(ctx, src, start, ceiling, bucketNs, windowNs, [oldest], alwaysCount);
     return { requests, repairs: [], moveCursor: false, cursorCeilingNs: start, fromNs: start, toNs: ceiling };
   }
 
@@ -111,14 +116,25 @@ export async function planCopy(
 
   const future = await futurePoints(ctx, src, clock);
   const end = future ? future.latestNs + 1n : clock + 1n;
-  const requests = await windowsToCopy(ctx, src, resume, end, windowNs, [sourceOldestNs, future?.latestNs]);
+  const requests = await windowsToCopy(
+    ctx,
+    src,
+    resume,
+    end,
+    bucketNs,
+    windowNs,
+    [sourceOldestNs, future?.latestNs],
+    alwaysCount,
+  );
   // The cursor stops at the bucket of the newest point at or before the clock (it is recomputed
   // next time), and never passes the clock less the margin, whatever a device's clock says.
   const lastPresent = requests
     .flat()
     .reverse()
     .find((w) => w.window.startNs <= clock);
-  const newest = lastPresent && (await edgeTime(src, "desc", lastPresent.window.startNs, clock));
+  const newest =
+    lastPresent &&
+    ((await edgeTime(src, "desc", lastPresent.window.startNs, clock)) ?? (await edgeTime(src, "desc", resume, clock)));
   const settled = nowNs - CLOCK_MARGIN_NS;
   const cursorCeilingNs = newest === undefined ? resume : alignDown(newest < settled ? newest : settled, bucketNs);
 
@@ -131,16 +147,25 @@ export async function planCopy(
   return { requests, repairs, moveCursor: true, cursorCeilingNs, future, fromNs: resume, toNs: end };
 }
 
-/** The windows of [startNs, endNs) that hold data, grouped into requests; `known` are times known to hold points. */
+/**
+ * The windows of [startNs, endNs) to read, grouped into requests: all of them when they are
+ * few (reading an empty window costs less than counting them all first, which reads every
+ * point), else those that hold data; `known` are times known to hold points.
+ */
 async function windowsToCopy(
   ctx: CopyContext,
   src: MeasurementRef,
   startNs: bigint,
   endNs: bigint,
+  bucketNs: bigint,
   windowNs: bigint,
   known: (bigint | undefined)[],
+  alwaysCount: boolean,
 ): Promise<WindowCount[][]> {
   if (startNs >= endNs) return [];
+  if (!alwaysCount && (alignDown(endNs - 1n, windowNs) - alignDown(startNs, windowNs)) / windowNs < BELOW_COUNTING) {
+    return [...planWindows(startNs, endNs, bucketNs, windowNs)].map((window) => [{ window, points: 0, values: 0 }]);
+  }
   const query = countPerInterval(src.db, src.rp, src.measurement, influxqlDuration(windowNs), startNs, endNs);
   const series = await src.client.query(query, { db: src.db, signal: src.signal });
   let windows = windowsWithData(series[0]?.values ?? [], startNs, endNs, windowNs);
