@@ -13,14 +13,14 @@ export function describeMode(aggregation: Aggregation): string {
   return aggregation.mode === "raw" ? "exact copy" : `${aggregation.bucket} means and last values`;
 }
 
-/** "read 1,000,000 points, wrote 33,400 points in 2 windows (5m means and last values), 0 NaN/Inf dropped, 2.1 s" */
+/** "read 33,400 buckets, wrote 33,400 points in 2 windows (5m means and last values), 0 NaN/Inf dropped, 2.1 s" */
 export function describeMeasurementCopy(
   r: { rows: number; lines: number; windows: number; nonFinite: number },
   aggregation: Aggregation,
   durationMs: number,
 ): string {
   return (
-    `read ${plural(r.rows, "point")}, wrote ${plural(r.lines, "point")} in ${plural(r.windows, "window")}` +
+    `read ${plural(r.rows, aggregation.mode === "raw" ? "point" : "bucket")}, wrote ${plural(r.lines, "point")} in ${plural(r.windows, "window")}` +
     ` (${describeMode(aggregation)}), ${count(r.nonFinite)} NaN/Inf dropped, ${seconds(durationMs)}`
   );
 }
