@@ -6,6 +6,28 @@
  */
 import type { Batch } from "./writer";
 
+/**
+ * Buffers of batches the destination has acknowledged, written into again by the next batches
+ * (like Buffer's own pool of small buffers): a copy then allocates no memory per batch, so
+ * memory stays flat and no garbage waits for the collector. At most SPARE_BYTES are kept.
+ */
+const spare: Buffer[] = [];
+let spareBytes = 0;
+const SPARE_BYTES = 16 << 20;
+
+function recycle(buf: Buffer): void {
+  if (spareBytes + buf.length > SPARE_BYTES) return;
+  spare.push(buf);
+  spareBytes += buf.length;
+}
+
+function bufferOf(bytes: number): Buffer {
+  const buf = spare.pop();
+  if (buf === undefined) return Buffer.allocUnsafe(bytes);
+  spareBytes -= buf.length;
+  return buf;
+}
+
 export class LineBatcher {
   buf: Buffer;
   pos = 0;
@@ -17,7 +39,7 @@ export class LineBatcher {
     private readonly batchSize: number,
     private readonly initialBytes = 1 << 20,
   ) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+    this.buf = bufferOf(initialBytes);
   }
 
   /** Makes room for `extra` bytes after pos; returns the buffer to write into (it may be a new one). */
@@ -40,9 +62,10 @@ export class LineBatcher {
   /** Moves the finished lines into a batch of their own. */
   closeBatch(): void {
     if (this.ends.length === 0) return;
-    this.done.push({ body: this.buf.subarray(0, this.pos), ends: this.ends });
+    const buf = this.buf;
+    this.done.push({ body: buf.subarray(0, this.pos), ends: this.ends, release: () => recycle(buf) });
     // The next batch is likely the size of this one: start there, so it is not grown by copies.
-    this.buf = Buffer.allocUnsafe(Math.max(this.initialBytes, this.pos + (this.pos >>> 3)));
+    this.buf = bufferOf(Math.max(this.initialBytes, this.pos + (this.pos >>> 3)));
     this.pos = 0;
     this.ends = [];
   }
@@ -99,6 +122,28 @@ export function writeAscii(dst: Buffer, at: number, s: string): number {
   const n = s.length;
   for (let i = 0; i < n; i++) dst[at + i] = s.charCodeAt(i);
   return at + n;
+}
+
+/** All of a short src (a series prefix, a field key), byte by byte. */
+export function writeBytes(dst: Buffer, at: number, src: Buffer): number {
+  const n = src.length;
+  for (let i = 0; i < n; i++) dst[at + i] = src[i] as number;
+  return at + n;
+}
+
+/** Exactly `width` (1 to 9) digits of a non-negative integer below 10^width, zero-padded. */
+export function writeFixedDigits(dst: Buffer, at: number, n: number, width: number): number {
+  let i = at + width;
+  let v = n;
+  while (i > at + 1) {
+    const q = (v / 100) | 0;
+    const r = (v - q * 100) << 1;
+    dst[--i] = PAIRS[r + 1] as number;
+    dst[--i] = PAIRS[r] as number;
+    v = q;
+  }
+  if (i > at) dst[--i] = 0x30 + v;
+  return at + width;
 }
 
 /** Bytes of src[start, end): short runs by hand (a view or a native call per run costs more). */

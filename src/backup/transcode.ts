@@ -8,7 +8,7 @@
 import { InfluxError } from "../errors";
 import { UnrepresentableError, escapeFieldKey, formatInteger, seriesKey, type FieldType } from "../influx/lineProtocol";
 import { valueEnd } from "../influx/msgpackFrames";
-import { LineBatcher, copyBytes, writeAscii, writeDigits } from "./lineBatcher";
+import { LineBatcher, copyBytes, writeAscii, writeBytes, writeDigits, writeFixedDigits } from "./lineBatcher";
 import type { TransformStats } from "./transform";
 
 export { LineBatcher };
@@ -270,7 +270,7 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
   r.pos = timeAt + 15;
   let dst = out.reserve(plan.rowBytes);
   const lineStart = out.pos;
-  let at = copyBytes(dst, lineStart, plan.prefix, 0, plan.prefix.length);
+  let at = writeBytes(dst, lineStart, plan.prefix);
   let fields = 0;
   const columns = plan.columns;
   for (let c = 1; c < n; c++) {
@@ -283,7 +283,7 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
     }
     const mark = at;
     if (fields > 0) dst[at++] = 0x2c;
-    at = copyBytes(dst, at, col.key, 0, col.key.length);
+    at = writeBytes(dst, at, col.key);
     let end: number;
     if (col.type === "string") {
       const len = r.strLength();
@@ -455,6 +455,13 @@ function writeTime(r: Reader, p: number, dst: Buffer, at: number): number {
   const hi = view.getInt32(p + 3);
   const lo = view.getUint32(p + 7);
   const nanos = view.getUint32(p + 11);
+  if (hi === 0 && lo >= 1e9) {
+    // 2001-09-09 to 2106-02-07: ten digits of seconds, in two halves that stay small integers.
+    const top = Math.floor(lo / 100000);
+    at = writeFixedDigits(dst, at, top, 5);
+    at = writeFixedDigits(dst, at, lo - top * 100000, 5);
+    return writeFixedDigits(dst, at, nanos, 9);
+  }
   const seconds = hi * TWO_32 + lo;
   if (seconds > 0 && seconds < 2 ** 53) {
     at = writeDigits(dst, at, seconds);
