@@ -8,6 +8,7 @@
 import { InfluxError } from "../errors";
 import { UnrepresentableError, escapeFieldKey, formatInteger, seriesKey, type FieldType } from "../influx/lineProtocol";
 import { valueEnd } from "../influx/msgpackFrames";
+import { writeFloatText } from "./floatText";
 import { LineBatcher, copyBytes, writeAscii, writeBytes, writeDigits, writeFixedDigits } from "./lineBatcher";
 import type { TransformStats } from "./transform";
 
@@ -381,7 +382,8 @@ function writeScalar(r: Reader, type: FieldType, dst: Buffer, at: number, stats:
 /**
  * A finite float as JavaScript writes it: the shortest decimal that reads back as the same
  * double (what Go's ParseFloat, and so InfluxDB, does with it). Integral values below 2^53
- * have no fraction or exponent in that text, so they skip making a string.
+ * have no fraction or exponent in that text; most others are written by writeFloatText
+ * without making a string.
  */
 function writeFloat(dst: Buffer, at: number, v: number): number {
   if (Number.isSafeInteger(v)) {
@@ -391,7 +393,8 @@ function writeFloat(dst: Buffer, at: number, v: number): number {
     }
     return writeDigits(dst, at, v);
   }
-  return writeAscii(dst, at, String(v));
+  const end = writeFloatText(dst, at, v);
+  return end >= 0 ? end : writeAscii(dst, at, String(v));
 }
 
 /** Counts a value whose type does not match the field's type and moves past it; returns -1. */
