@@ -26,8 +26,13 @@ const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 /** 2^27 + 1: splits a double into two halves whose products are exact (Veltkamp). */
 const SPLITTER = 134217729;
 
-/** Writes the text of a finite v (not an integer below 2^53); returns the offset after it, or -1 to decline. */
-export function writeFloatText(dst: Buffer, at: number, v: number): number {
+/**
+ * Writes the text of the float64 at src[offset] (finite, not an integer below 2^53); returns
+ * the offset after it, or -1 to decline. The value is read here rather than passed in, so no
+ * double crosses a call (a call boxes it: a heap allocation per value).
+ */
+export function writeFloatText(dst: Buffer, at: number, src: DataView, offset: number): number {
+  const v = src.getFloat64(offset);
   const a = v < 0 ? -v : v;
   if (!(a >= 1e-6 && a < 1e15)) return -1;
   bits[0] = a;

@@ -7,18 +7,23 @@
 import type { Batch } from "./writer";
 
 /**
- * Buffers of batches the destination has acknowledged, written into again by the next batches
- * (like Buffer's own pool of small buffers): a copy then allocates no memory per batch, so
- * memory stays flat and no garbage waits for the collector. At most SPARE_BYTES are kept.
+ * Buffers (and line-end arrays) of batches the destination has acknowledged, written into
+ * again by the next batches, like Buffer's own pool of small buffers: a copy then allocates
+ * nothing per batch, so memory stays flat and no garbage waits for the collector. At most
+ * SPARE_BYTES of buffers are kept.
  */
 const spare: Buffer[] = [];
+const spareEnds: Uint32Array[] = [];
 let spareBytes = 0;
-const SPARE_BYTES = 16 << 20;
+const SPARE_BYTES = 8 << 20;
+const SPARE_ENDS = 8;
 
-function recycle(buf: Buffer): void {
-  if (spareBytes + buf.length > SPARE_BYTES) return;
-  spare.push(buf);
-  spareBytes += buf.length;
+function recycle(buf: Buffer, ends: Uint32Array): void {
+  if (spareBytes + buf.length <= SPARE_BYTES) {
+    spare.push(buf);
+    spareBytes += buf.length;
+  }
+  if (spareEnds.length < SPARE_ENDS) spareEnds.push(ends);
 }
 
 function bufferOf(bytes: number): Buffer {
@@ -28,11 +33,17 @@ function bufferOf(bytes: number): Buffer {
   return buf;
 }
 
+function endsOf(lines: number): Uint32Array {
+  const ends = spareEnds.pop();
+  return ends !== undefined && ends.length === lines ? ends : new Uint32Array(lines);
+}
+
 export class LineBatcher {
   buf: Buffer;
   pos = 0;
-  /** Offset just past each finished line's "\n". */
-  ends: number[] = [];
+  /** Offset just past each finished line's "\n", for `count` lines. */
+  private ends: Uint32Array;
+  private count = 0;
   private readonly done: Batch[] = [];
 
   constructor(
@@ -40,6 +51,7 @@ export class LineBatcher {
     private readonly initialBytes = 1 << 20,
   ) {
     this.buf = bufferOf(initialBytes);
+    this.ends = endsOf(batchSize);
   }
 
   /** Makes room for `extra` bytes after pos; returns the buffer to write into (it may be a new one). */
@@ -55,19 +67,25 @@ export class LineBatcher {
   /** Ends the line whose "\n" was written just before `at`; closes a batch when it holds batchSize lines. */
   endLine(at: number): void {
     this.pos = at;
-    this.ends.push(at);
-    if (this.ends.length >= this.batchSize) this.closeBatch();
+    this.ends[this.count++] = at;
+    if (this.count >= this.batchSize) this.closeBatch();
   }
 
   /** Moves the finished lines into a batch of their own. */
   closeBatch(): void {
-    if (this.ends.length === 0) return;
+    if (this.count === 0) return;
     const buf = this.buf;
-    this.done.push({ body: buf.subarray(0, this.pos), ends: this.ends, release: () => recycle(buf) });
+    const ends = this.ends;
+    this.done.push({
+      body: buf.subarray(0, this.pos),
+      ends: ends.subarray(0, this.count),
+      release: () => recycle(buf, ends),
+    });
     // The next batch is likely the size of this one: start there, so it is not grown by copies.
     this.buf = bufferOf(Math.max(this.initialBytes, this.pos + (this.pos >>> 3)));
+    this.ends = endsOf(this.batchSize);
     this.pos = 0;
-    this.ends = [];
+    this.count = 0;
   }
 
   /** Finished batches, removed from the batcher. */
@@ -76,7 +94,7 @@ export class LineBatcher {
   }
 
   get pending(): number {
-    return this.ends.length;
+    return this.count;
   }
 }
 

@@ -344,16 +344,22 @@ function writeScalar(r: Reader, type: FieldType, dst: Buffer, at: number, stats:
   if (type === "boolean") {
     if (b !== 0xc2 && b !== 0xc3) return mismatch(r, stats);
     r.pos++;
-    return b === 0xc3 ? copyBytes(dst, at, TRUE, 0, 4) : copyBytes(dst, at, FALSE, 0, 5);
+    return writeBytes(dst, at, b === 0xc3 ? TRUE : FALSE);
   }
-  let num: number | bigint | undefined;
-  if (b === 0xcb) {
-    num = r.view.getFloat64(r.pos + 1);
-    r.pos += 9;
-  } else {
-    num = readNumber(r);
-    if (num === undefined) return mismatch(r, stats);
+  if (type === "float" && b === 0xcb) {
+    // How InfluxDB sends floats: written without making a string or boxing the value.
+    const p = r.pos;
+    const v = r.view.getFloat64(p + 1);
+    r.pos = p + 9;
+    if (v - v !== 0) return (stats.nonFinite++, -1); // NaN or ±Infinity
+    if (!Number.isSafeInteger(v)) {
+      const end = writeFloatText(dst, at, r.view, p + 1);
+      if (end >= 0) return end;
+    }
+    return writeFloat(dst, at, v);
   }
+  const num = readNumber(r);
+  if (num === undefined) return mismatch(r, stats);
   if (type === "float") {
     const v = typeof num === "bigint" ? Number(num) : num;
     if (!Number.isFinite(v)) return (stats.nonFinite++, -1);
@@ -380,21 +386,17 @@ function writeScalar(r: Reader, type: FieldType, dst: Buffer, at: number, stats:
 }
 
 /**
- * A finite float as JavaScript writes it: the shortest decimal that reads back as the same
- * double (what Go's ParseFloat, and so InfluxDB, does with it). Integral values below 2^53
- * have no fraction or exponent in that text; most others are written by writeFloatText
- * without making a string.
+ * A finite float as JavaScript writes it, the shortest decimal that reads back as the same
+ * double (what Go's ParseFloat, and so InfluxDB, does with it): integral values below 2^53
+ * have no fraction or exponent in that text.
  */
 function writeFloat(dst: Buffer, at: number, v: number): number {
-  if (Number.isSafeInteger(v)) {
-    if (v < 0) {
-      dst[at++] = 0x2d;
-      return writeDigits(dst, at, -v);
-    }
-    return writeDigits(dst, at, v);
+  if (!Number.isSafeInteger(v)) return writeAscii(dst, at, String(v));
+  if (v < 0) {
+    dst[at++] = 0x2d;
+    return writeDigits(dst, at, -v);
   }
-  const end = writeFloatText(dst, at, v);
-  return end >= 0 ? end : writeAscii(dst, at, String(v));
+  return writeDigits(dst, at, v);
 }
 
 /** Counts a value whose type does not match the field's type and moves past it; returns -1. */

@@ -31,7 +31,7 @@ function refusesPoints(message: string): boolean {
 /** Whole lines of line protocol: the bytes, and the offset just past each line's "\n". */
 export interface Batch {
   body: Buffer;
-  ends: number[];
+  ends: Uint32Array;
   /** Told once the destination has acknowledged every line: the body's memory may be written over. */
   release?: () => void;
 }
@@ -40,7 +40,7 @@ export interface Batch {
 export function splitBatch(batch: Batch, count: number): [Batch, Batch] {
   const cut = batch.ends[count - 1] as number;
   return [
-    { body: batch.body.subarray(0, cut), ends: batch.ends.slice(0, count) },
+    { body: batch.body.subarray(0, cut), ends: batch.ends.subarray(0, count) },
     { body: batch.body.subarray(cut), ends: batch.ends.slice(count).map((e) => e - cut) },
   ];
 }

@@ -19,11 +19,6 @@ function scan(buf: Uint8Array, n: number, s: ScanState): void {
   // Values still to skip: containers add their children to it.
   let pending = s.pending;
   let p = s.pos;
-  const u16 = (at: number) => ((buf[at] as number) << 8) | (buf[at + 1] as number);
-  const u32 = (at: number) =>
-    ((buf[at] as number) * 0x1000000 +
-      (((buf[at + 1] as number) << 16) | ((buf[at + 2] as number) << 8) | (buf[at + 3] as number))) >>>
-    0;
   while (pending > 0 && p < n) {
     const b = buf[p] as number;
     if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) {
@@ -47,35 +42,35 @@ function scan(buf: Uint8Array, n: number, s: ScanState): void {
           break;
         case 0xc5:
         case 0xda:
-          p += 3 + u16(p + 1);
+          p += 3 + u16(buf, p + 1);
           break;
         case 0xc6:
         case 0xdb:
-          p += 5 + u32(p + 1);
+          p += 5 + u32(buf, p + 1);
           break;
         case 0xc7: // ext8
           p += 3 + (buf[p + 1] as number);
           break;
         case 0xc8:
-          p += 4 + u16(p + 1);
+          p += 4 + u16(buf, p + 1);
           break;
         case 0xc9:
-          p += 6 + u32(p + 1);
+          p += 6 + u32(buf, p + 1);
           break;
         case 0xdc:
-          pending += u16(p + 1);
+          pending += u16(buf, p + 1);
           p += 3;
           break;
         case 0xdd:
-          pending += u32(p + 1);
+          pending += u32(buf, p + 1);
           p += 5;
           break;
         case 0xde:
-          pending += 2 * u16(p + 1);
+          pending += 2 * u16(buf, p + 1);
           p += 3;
           break;
         case 0xdf:
-          pending += 2 * u32(p + 1);
+          pending += 2 * u32(buf, p + 1);
           p += 5;
           break;
         default:
@@ -88,6 +83,12 @@ function scan(buf: Uint8Array, n: number, s: ScanState): void {
   s.pos = p;
   s.pending = pending;
 }
+
+const u16 = (buf: Uint8Array, at: number): number => ((buf[at] as number) << 8) | (buf[at + 1] as number);
+const u32 = (buf: Uint8Array, at: number): number =>
+  ((buf[at] as number) * 0x1000000 +
+    (((buf[at + 1] as number) << 16) | ((buf[at + 2] as number) << 8) | (buf[at + 3] as number))) >>>
+  0;
 
 /** For type bytes 0xc4..0xdf: how many bytes must be there to know a value's length. */
 // prettier-ignore
@@ -108,10 +109,13 @@ const FIXED_BYTES = [
 
 /** Offset just past the value that starts at `pos`, or -1 when the bytes end before it does. */
 export function valueEnd(buf: Uint8Array, pos: number): number {
-  const s = { pos, pending: 1 };
+  const s = skipping; // one at a time: nothing else runs during a scan
+  s.pos = pos;
+  s.pending = 1;
   scan(buf, buf.length, s);
   return s.pending === 0 && s.pos <= buf.length ? s.pos : -1;
 }
+const skipping: ScanState = { pos: 0, pending: 0 };
 
 /**
  * Collects pieces of a stream and hands out whole top-level values. Every byte is looked at
