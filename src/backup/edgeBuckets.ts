@@ -63,5 +63,5 @@ function toBatch(lines: string[]): Batch {
     at += Buffer.byteLength(line) + 1;
     ends.push(at);
   }
-  return { body: Buffer.from(`${lines.join("\n")}\n`), ends };
+  return { body: Buffer.from(`${lines.join("\n")}\n`), ends: Uint32Array.from(ends) };
 }

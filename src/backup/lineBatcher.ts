@@ -6,18 +6,52 @@
  */
 import type { Batch } from "./writer";
 
+/**
+ * Buffers (and line-end arrays) of batches the destination has acknowledged, written into
+ * again by the next batches, like Buffer's own pool of small buffers: a copy then allocates
+ * nothing per batch, so memory stays flat and no garbage waits for the collector. At most
+ * SPARE_BYTES of buffers are kept.
+ */
+const spare: Buffer[] = [];
+const spareEnds: Uint32Array[] = [];
+let spareBytes = 0;
+const SPARE_BYTES = 8 << 20;
+const SPARE_ENDS = 8;
+
+function recycle(buf: Buffer, ends: Uint32Array): void {
+  if (spareBytes + buf.length <= SPARE_BYTES) {
+    spare.push(buf);
+    spareBytes += buf.length;
+  }
+  if (spareEnds.length < SPARE_ENDS) spareEnds.push(ends);
+}
+
+function bufferOf(bytes: number): Buffer {
+  const buf = spare.pop();
+  if (buf === undefined) return Buffer.allocUnsafe(bytes);
+  spareBytes -= buf.length;
+  return buf;
+}
+
+function endsOf(lines: number): Uint32Array {
+  const ends = spareEnds.pop();
+  return ends !== undefined && ends.length === lines ? ends : new Uint32Array(lines);
+}
+
 export class LineBatcher {
   buf: Buffer;
   pos = 0;
-  /** Offset just past each finished line's "\n". */
-  ends: number[] = [];
+  /** Offset just past each finished line's "\n", for `count` lines. */
+  private ends: Uint32Array;
+  private count = 0;
   private readonly done: Batch[] = [];
 
   constructor(
     private readonly batchSize: number,
     private readonly initialBytes = 1 << 20,
   ) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+    this.buf = bufferOf(initialBytes);
+    this.ends = endsOf(batchSize);
   }
 
   /** Makes room for `extra` bytes after pos; returns the buffer to write into (it may be a new one). */
@@ -33,18 +67,25 @@ export class LineBatcher {
   /** Ends the line whose "\n" was written just before `at`; closes a batch when it holds batchSize lines. */
   endLine(at: number): void {
     this.pos = at;
-    this.ends.push(at);
-    if (this.ends.length >= this.batchSize) this.closeBatch();
+    this.ends[this.count++] = at;
+    if (this.count >= this.batchSize) this.closeBatch();
   }
 
   /** Moves the finished lines into a batch of their own. */
   closeBatch(): void {
-    if (this.ends.length === 0) return;
-    this.done.push({ body: this.buf.subarray(0, this.pos), ends: this.ends });
+    if (this.count === 0) return;
+    const buf = this.buf;
+    const ends = this.ends;
+    this.done.push({
+      body: buf.subarray(0, this.pos),
+      ends: ends.subarray(0, this.count),
+      release: () => recycle(buf, ends),
+    });
     // The next batch is likely the size of this one: start there, so it is not grown by copies.
-    this.buf = Buffer.allocUnsafe(Math.max(this.initialBytes, this.pos + (this.pos >>> 3)));
+    this.buf = bufferOf(Math.max(this.initialBytes, this.pos + (this.pos >>> 3)));
+    this.ends = endsOf(this.batchSize);
     this.pos = 0;
-    this.ends = [];
+    this.count = 0;
   }
 
   /** Finished batches, removed from the batcher. */
@@ -53,7 +94,7 @@ export class LineBatcher {
   }
 
   get pending(): number {
-    return this.ends.length;
+    return this.count;
   }
 }
 
@@ -99,6 +140,28 @@ export function writeAscii(dst: Buffer, at: number, s: string): number {
   const n = s.length;
   for (let i = 0; i < n; i++) dst[at + i] = s.charCodeAt(i);
   return at + n;
+}
+
+/** All of a short src (a series prefix, a field key), byte by byte. */
+export function writeBytes(dst: Buffer, at: number, src: Buffer): number {
+  const n = src.length;
+  for (let i = 0; i < n; i++) dst[at + i] = src[i] as number;
+  return at + n;
+}
+
+/** Exactly `width` (1 to 9) digits of a non-negative integer below 10^width, zero-padded. */
+export function writeFixedDigits(dst: Buffer, at: number, n: number, width: number): number {
+  let i = at + width;
+  let v = n;
+  while (i > at + 1) {
+    const q = (v / 100) | 0;
+    const r = (v - q * 100) << 1;
+    dst[--i] = PAIRS[r + 1] as number;
+    dst[--i] = PAIRS[r] as number;
+    v = q;
+  }
+  if (i > at) dst[--i] = 0x30 + v;
+  return at + width;
 }
 
 /** Bytes of src[start, end): short runs by hand (a view or a native call per run costs more). */

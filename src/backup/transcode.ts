@@ -8,7 +8,8 @@
 import { InfluxError } from "../errors";
 import { UnrepresentableError, escapeFieldKey, formatInteger, seriesKey, type FieldType } from "../influx/lineProtocol";
 import { valueEnd } from "../influx/msgpackFrames";
-import { LineBatcher, copyBytes, writeAscii, writeDigits } from "./lineBatcher";
+import { writeFloatText } from "./floatText";
+import { LineBatcher, copyBytes, writeAscii, writeBytes, writeDigits, writeFixedDigits } from "./lineBatcher";
 import type { TransformStats } from "./transform";
 
 export { LineBatcher };
@@ -274,7 +275,7 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
   r.pos = timeAt + 15;
   let dst = out.reserve(plan.rowBytes);
   const lineStart = out.pos;
-  let at = copyBytes(dst, lineStart, plan.prefix, 0, plan.prefix.length);
+  let at = writeBytes(dst, lineStart, plan.prefix);
   let fields = 0;
   const columns = plan.columns;
   for (let c = 1; c < n; c++) {
@@ -287,7 +288,7 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
     }
     const mark = at;
     if (fields > 0) dst[at++] = 0x2c;
-    at = copyBytes(dst, at, col.key, 0, col.key.length);
+    at = writeBytes(dst, at, col.key);
     let end: number;
     if (col.type === "string") {
       const len = r.strLength();
@@ -347,16 +348,22 @@ function writeScalar(r: Reader, type: FieldType, dst: Buffer, at: number, stats:
   if (type === "boolean") {
     if (b !== 0xc2 && b !== 0xc3) return mismatch(r, stats);
     r.pos++;
-    return b === 0xc3 ? copyBytes(dst, at, TRUE, 0, 4) : copyBytes(dst, at, FALSE, 0, 5);
+    return writeBytes(dst, at, b === 0xc3 ? TRUE : FALSE);
   }
-  let num: number | bigint | undefined;
-  if (b === 0xcb) {
-    num = r.view.getFloat64(r.pos + 1);
-    r.pos += 9;
-  } else {
-    num = readNumber(r);
-    if (num === undefined) return mismatch(r, stats);
+  if (type === "float" && b === 0xcb) {
+    // How InfluxDB sends floats: written without making a string or boxing the value.
+    const p = r.pos;
+    const v = r.view.getFloat64(p + 1);
+    r.pos = p + 9;
+    if (v - v !== 0) return (stats.nonFinite++, -1); // NaN or ±Infinity
+    if (!Number.isSafeInteger(v)) {
+      const end = writeFloatText(dst, at, r.view, p + 1);
+      if (end >= 0) return end;
+    }
+    return writeFloat(dst, at, v);
   }
+  const num = readNumber(r);
+  if (num === undefined) return mismatch(r, stats);
   if (type === "float") {
     const v = typeof num === "bigint" ? Number(num) : num;
     if (!Number.isFinite(v)) return (stats.nonFinite++, -1);
@@ -383,19 +390,17 @@ function writeScalar(r: Reader, type: FieldType, dst: Buffer, at: number, stats:
 }
 
 /**
- * A finite float as JavaScript writes it: the shortest decimal that reads back as the same
- * double (what Go's ParseFloat, and so InfluxDB, does with it). Integral values below 2^53
- * have no fraction or exponent in that text, so they skip making a string.
+ * A finite float as JavaScript writes it, the shortest decimal that reads back as the same
+ * double (what Go's ParseFloat, and so InfluxDB, does with it): integral values below 2^53
+ * have no fraction or exponent in that text.
  */
 function writeFloat(dst: Buffer, at: number, v: number): number {
-  if (Number.isSafeInteger(v)) {
-    if (v < 0) {
-      dst[at++] = 0x2d;
-      return writeDigits(dst, at, -v);
-    }
-    return writeDigits(dst, at, v);
+  if (!Number.isSafeInteger(v)) return writeAscii(dst, at, String(v));
+  if (v < 0) {
+    dst[at++] = 0x2d;
+    return writeDigits(dst, at, -v);
   }
-  return writeAscii(dst, at, String(v));
+  return writeDigits(dst, at, v);
 }
 
 /** Counts a value whose type does not match the field's type and moves past it; returns -1. */
@@ -459,6 +464,13 @@ function writeTime(r: Reader, p: number, dst: Buffer, at: number): number {
   const hi = view.getInt32(p + 3);
   const lo = view.getUint32(p + 7);
   const nanos = view.getUint32(p + 11);
+  if (hi === 0 && lo >= 1e9) {
+    // 2001-09-09 to 2106-02-07: ten digits of seconds, in two halves that stay small integers.
+    const top = Math.floor(lo / 100000);
+    at = writeFixedDigits(dst, at, top, 5);
+    at = writeFixedDigits(dst, at, lo - top * 100000, 5);
+    return writeFixedDigits(dst, at, nanos, 9);
+  }
   const seconds = hi * TWO_32 + lo;
   if (seconds > 0 && seconds < 2 ** 53) {
     at = writeDigits(dst, at, seconds);

@@ -31,14 +31,16 @@ function refusesPoints(message: string): boolean {
 /** Whole lines of line protocol: the bytes, and the offset just past each line's "\n". */
 export interface Batch {
   body: Buffer;
-  ends: number[];
+  ends: Uint32Array;
+  /** Told once the destination has acknowledged every line: the body's memory may be written over. */
+  release?: () => void;
 }
 
 /** Splits a batch after `count` lines. */
 export function splitBatch(batch: Batch, count: number): [Batch, Batch] {
   const cut = batch.ends[count - 1] as number;
   return [
-    { body: batch.body.subarray(0, cut), ends: batch.ends.slice(0, count) },
+    { body: batch.body.subarray(0, cut), ends: batch.ends.subarray(0, count) },
     { body: batch.body.subarray(cut), ends: batch.ends.slice(count).map((e) => e - cut) },
   ];
 }
@@ -62,13 +64,20 @@ export class BatchWriter {
 
   /** Sends a batch once a slot is free (waiting is the backpressure); throws an earlier failure. */
   async add(batch: Batch): Promise<void> {
-    let rest = batch;
+    const parts: Batch[] = [];
+    let rest: Batch = { body: batch.body, ends: batch.ends };
     while (rest.ends.length > this.batchSize) {
       const [head, tail] = splitBatch(rest, this.batchSize);
-      await this.dispatch(head);
+      parts.push(head);
       rest = tail;
     }
-    if (rest.ends.length > 0) await this.dispatch(rest);
+    if (rest.ends.length > 0) parts.push(rest);
+    // The body is handed back only when every part of it was written (never after a failure).
+    let waiting = parts.length;
+    const written = () => {
+      if (--waiting === 0) batch.release?.();
+    };
+    for (const part of parts) await this.dispatch(part, written);
   }
 
   /** Waits for every write; throws the first failure. */
@@ -93,13 +102,14 @@ export class BatchWriter {
     return list;
   }
 
-  private async dispatch(batch: Batch): Promise<void> {
+  private async dispatch(batch: Batch, written: () => void): Promise<void> {
     this.throwIfFailed();
     while (this.inFlight.size >= this.concurrency) {
       await Promise.race(this.inFlight);
       this.throwIfFailed();
     }
     const task = this.send(batch)
+      .then(written)
       .catch((err: unknown) => {
         this.failure ??= err;
       })

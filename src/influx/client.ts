@@ -151,7 +151,8 @@ export class InfluxClient {
   /**
    * Runs one statement with a chunked answer and hands each chunk's bytes, whole, to
    * `onChunk`, which reads it and says whether more chunks follow. Waits for `onChunk`
-   * before reading on (backpressure). Errors as for stream(); errors of `onChunk` itself
+   * before reading on (backpressure). The chunk's bytes are only valid until `onChunk`
+   * returns (the buffer is reused for the next one). Errors as for stream(); errors of `onChunk` itself
    * other than an error reported in a chunk are passed on unchanged.
    */
   async readChunks(
@@ -164,7 +165,7 @@ export class InfluxClient {
     let chunks = 0;
     let handlerError: { error: unknown } | undefined;
     try {
-      for await (const frame of this.frames(res, statement)) {
+      for await (const frame of this.frames(res, statement, true)) {
         chunks++;
         try {
           partial = await onChunk(frame);
@@ -201,9 +202,12 @@ export class InfluxClient {
     return res;
   }
 
-  /** The answer's chunks, each a whole MessagePack value; an answer cut inside a chunk is truncated. */
-  private async *frames(res: http.IncomingMessage, statement: string): AsyncGenerator<Buffer> {
-    const splitter = new FrameSplitter();
+  /**
+   * The answer's chunks, each a whole MessagePack value; an answer cut inside a chunk is
+   * truncated. With `reuse`, a chunk is only valid until the next one is asked for.
+   */
+  private async *frames(res: http.IncomingMessage, statement: string, reuse = false): AsyncGenerator<Buffer> {
+    const splitter = new FrameSplitter(reuse);
     for await (const piece of res as AsyncIterable<Buffer>) {
       yield* splitter.push(piece);
     }

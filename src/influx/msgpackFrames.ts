@@ -4,22 +4,23 @@
  * anything else. Finding where a value ends only reads type bytes and lengths.
  */
 
-/** Offset just past the value that starts at `pos`, or -1 when the bytes end before it does. */
-export function valueEnd(buf: Uint8Array, pos: number): number {
+/** Where a scan of MessagePack values stands: its offset, and how many values are still to be passed. */
+interface ScanState {
+  pos: number;
+  pending: number;
+}
+
+/**
+ * Moves `s` past values within buf[0, n) until none is pending or the bytes run out. A value
+ * whose header is cut by the end is not entered (the scan resumes at it when more bytes are
+ * there); a payload may be skipped past the end, leaving s.pos beyond n.
+ */
+function scan(buf: Uint8Array, n: number, s: ScanState): void {
   // Values still to skip: containers add their children to it.
-  let pending = 1;
-  let p = pos;
-  const n = buf.length;
-  const need = (k: number) => p + k <= n;
-  const u16 = (at: number) => ((buf[at] as number) << 8) | (buf[at + 1] as number);
-  const u32 = (at: number) =>
-    ((buf[at] as number) * 0x1000000 +
-      (((buf[at + 1] as number) << 16) | ((buf[at + 2] as number) << 8) | (buf[at + 3] as number))) >>>
-    0;
-  while (pending > 0) {
-    if (p >= n) return -1;
+  let pending = s.pending;
+  let p = s.pos;
+  while (pending > 0 && p < n) {
     const b = buf[p] as number;
-    pending--;
     if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) {
       p += 1;
     } else if (b >= 0x80 && b <= 0x8f) {
@@ -31,134 +32,175 @@ export function valueEnd(buf: Uint8Array, pos: number): number {
     } else if (b >= 0xa0 && b <= 0xbf) {
       p += 1 + (b & 0x1f);
     } else {
+      // Headers with a length: wait for the whole header.
+      if (b < 0xc4) throw new SyntaxError(`not MessagePack: byte 0x${b.toString(16)} at offset ${p}`);
+      if (p + (HEADER_BYTES[b - 0xc4] as number) > n) break;
       switch (b) {
         case 0xc4: // bin8
         case 0xd9: // str8
-          if (!need(2)) return -1;
           p += 2 + (buf[p + 1] as number);
           break;
         case 0xc5:
         case 0xda:
-          if (!need(3)) return -1;
-          p += 3 + u16(p + 1);
+          p += 3 + u16(buf, p + 1);
           break;
         case 0xc6:
         case 0xdb:
-          if (!need(5)) return -1;
-          p += 5 + u32(p + 1);
+          p += 5 + u32(buf, p + 1);
           break;
         case 0xc7: // ext8
-          if (!need(2)) return -1;
           p += 3 + (buf[p + 1] as number);
           break;
         case 0xc8:
-          if (!need(3)) return -1;
-          p += 4 + u16(p + 1);
+          p += 4 + u16(buf, p + 1);
           break;
         case 0xc9:
-          if (!need(5)) return -1;
-          p += 6 + u32(p + 1);
-          break;
-        case 0xca:
-          p += 5;
-          break;
-        case 0xcb:
-          p += 9;
-          break;
-        case 0xcc:
-        case 0xd0:
-          p += 2;
-          break;
-        case 0xcd:
-        case 0xd1:
-          p += 3;
-          break;
-        case 0xce:
-        case 0xd2:
-          p += 5;
-          break;
-        case 0xcf:
-        case 0xd3:
-          p += 9;
-          break;
-        case 0xd4:
-          p += 3;
-          break;
-        case 0xd5:
-          p += 4;
-          break;
-        case 0xd6:
-          p += 6;
-          break;
-        case 0xd7:
-          p += 10;
-          break;
-        case 0xd8:
-          p += 18;
+          p += 6 + u32(buf, p + 1);
           break;
         case 0xdc:
-          if (!need(3)) return -1;
-          pending += u16(p + 1);
+          pending += u16(buf, p + 1);
           p += 3;
           break;
         case 0xdd:
-          if (!need(5)) return -1;
-          pending += u32(p + 1);
+          pending += u32(buf, p + 1);
           p += 5;
           break;
         case 0xde:
-          if (!need(3)) return -1;
-          pending += 2 * u16(p + 1);
+          pending += 2 * u16(buf, p + 1);
           p += 3;
           break;
         case 0xdf:
-          if (!need(5)) return -1;
-          pending += 2 * u32(p + 1);
+          pending += 2 * u32(buf, p + 1);
           p += 5;
           break;
         default:
-          throw new SyntaxError(`not MessagePack: byte 0x${b.toString(16)} at offset ${p}`);
+          // Fixed sizes: float, int, fixext (the header is the type byte).
+          p += FIXED_BYTES[b - 0xc4] as number;
       }
     }
+    pending--;
   }
-  return p <= n ? p : -1;
+  s.pos = p;
+  s.pending = pending;
 }
 
+const u16 = (buf: Uint8Array, at: number): number => ((buf[at] as number) << 8) | (buf[at + 1] as number);
+const u32 = (buf: Uint8Array, at: number): number =>
+  ((buf[at] as number) * 0x1000000 +
+    (((buf[at + 1] as number) << 16) | ((buf[at + 2] as number) << 8) | (buf[at + 3] as number))) >>>
+  0;
+
+/** For type bytes 0xc4..0xdf: how many bytes must be there to know a value's length. */
+// prettier-ignore
+const HEADER_BYTES = [
+  2, 3, 5, 2, 3, 5, 1, 1, // c4 bin8 bin16 bin32 ext8 ext16 ext32 float32 float64
+  1, 1, 1, 1, 1, 1, 1, 1, // cc..d3 uint8..int64
+  1, 1, 1, 1, 1, 2, 3, 5, // d4..d8 fixext, d9 str8, da str16, db str32
+  3, 5, 3, 5,             // dc array16, dd array32, de map16, df map32
+];
+/** For type bytes 0xc4..0xdf of fixed size: the whole value's size. */
+// prettier-ignore
+const FIXED_BYTES = [
+  0, 0, 0, 0, 0, 0, 5, 9,
+  2, 3, 5, 9, 2, 3, 5, 9,
+  3, 4, 6, 10, 18, 0, 0, 0,
+  0, 0, 0, 0,
+];
+
+/** Offset just past the value that starts at `pos`, or -1 when the bytes end before it does. */
+export function valueEnd(buf: Uint8Array, pos: number): number {
+  const s = skipping; // one at a time: nothing else runs during a scan
+  s.pos = pos;
+  s.pending = 1;
+  scan(buf, buf.length, s);
+  return s.pending === 0 && s.pos <= buf.length ? s.pos : -1;
+}
+const skipping: ScanState = { pos: 0, pending: 0 };
+
 /**
- * Collects pieces of a stream and hands out whole top-level values. To keep the work linear
- * for values much larger than a piece, it looks for the end of a value only once the bytes
- * waiting have doubled since the last look.
+ * Collects pieces of a stream and hands out whole top-level values. Every byte is looked at
+ * once: the scan resumes where the last piece ended. A value that lies within one piece is
+ * handed out as a view of it; one that spans pieces is copied, once, into a buffer of the
+ * splitter's own. With `reuse`, that buffer is written over by the next push(): the values a
+ * push returns must then be done with before the next one (so no garbage per value).
  */
 export class FrameSplitter {
-  private pieces: Buffer[] = [];
+  /** Bytes of values not yet handed out start at frameStart; size bytes are held. */
+  private buf = Buffer.alloc(0);
   private size = 0;
-  private nextLook = 0;
+  private frameStart = 0;
+  /** Within a value: how far the scan went, and how many values it still has to pass. */
+  private readonly state: ScanState = { pos: 0, pending: 0 };
+  /** Values were handed out as views of buf since it was last compacted. */
+  private handedOut = false;
+
+  constructor(private readonly reuse = false) {}
 
   push(piece: Buffer): Buffer[] {
-    this.pieces.push(piece);
-    this.size += piece.length;
-    if (this.size < this.nextLook) return [];
-    const data = this.pieces.length === 1 ? (this.pieces[0] as Buffer) : Buffer.concat(this.pieces, this.size);
+    this.compact(piece.length);
     const frames: Buffer[] = [];
-    let start = 0;
-    for (;;) {
-      const end = valueEnd(data, start);
-      if (end < 0) break;
-      frames.push(data.subarray(start, end));
-      start = end;
-      if (start >= data.length) break;
+    if (this.size === 0) {
+      // Nothing waiting: whole values in the piece are handed out as views of it.
+      let start = 0;
+      while (this.next(piece, piece.length, start)) {
+        frames.push(piece.subarray(start, this.state.pos));
+        start = this.state.pos;
+      }
+      this.state.pos -= start;
+      if (start < piece.length) this.append(piece, start);
+      return frames;
     }
-    const rest = data.subarray(start);
-    this.pieces = rest.length ? [rest] : [];
-    this.size = rest.length;
-    this.nextLook = rest.length ? rest.length * 2 : 0;
+    this.append(piece, 0);
+    while (this.next(this.buf, this.size, this.frameStart)) {
+      frames.push(this.buf.subarray(this.frameStart, this.state.pos));
+      this.frameStart = this.state.pos;
+      this.handedOut = true;
+    }
     return frames;
   }
 
-  /** At the end of the stream: the values still waiting, and how many bytes were left over (a value cut short). */
+  /** At the end of the stream: the values still waiting (none: every whole value was handed out), and how many bytes were left over (a value cut short). */
   end(): { frames: Buffer[]; leftover: number } {
-    this.nextLook = 0;
-    const frames = this.size ? this.push(Buffer.alloc(0)) : [];
-    return { frames, leftover: this.size };
+    return { frames: [], leftover: this.size - this.frameStart };
+  }
+
+  /** Scans on in buf[0, n) the value that starts at `start`; true when it ends at state.pos, within n. */
+  private next(buf: Uint8Array, n: number, start: number): boolean {
+    const s = this.state;
+    if (s.pending === 0 && s.pos === start) {
+      if (start >= n) return false;
+      s.pending = 1;
+    }
+    scan(buf, n, s);
+    return s.pending === 0 && s.pos <= n;
+  }
+
+  /** Drops the bytes already handed out, making room for `incoming` more. */
+  private compact(incoming: number): void {
+    if (this.frameStart === 0) return;
+    const rest = this.size - this.frameStart;
+    if (this.handedOut && !this.reuse) {
+      const fresh = Buffer.allocUnsafe(Math.max(this.buf.length, rest + incoming));
+      this.buf.copy(fresh, 0, this.frameStart, this.size);
+      this.buf = fresh;
+    } else {
+      this.buf.copyWithin(0, this.frameStart, this.size);
+    }
+    this.state.pos -= this.frameStart;
+    this.size = rest;
+    this.frameStart = 0;
+    this.handedOut = false;
+  }
+
+  /** Copies piece[from..] after the bytes held, growing the buffer when needed. */
+  private append(piece: Buffer, from: number): void {
+    const len = piece.length - from;
+    if (this.size + len > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.size + len, 65536));
+      this.buf.copy(bigger, 0, 0, this.size);
+      this.buf = bigger;
+    }
+    piece.copy(this.buf, this.size, from);
+    this.size += len;
   }
 }

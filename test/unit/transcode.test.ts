@@ -128,6 +128,35 @@ describe("transcoding MessagePack chunks to line protocol", () => {
     expect(first.ends[first.ends.length - 1]).toBe(first.body.length);
   });
 
+  it("writes new batches into the memory of released ones only, never into one still being written", () => {
+    const rows = (from: number) =>
+      chunk([
+        {
+          name: "m",
+          columns: ["time", "f"],
+          values: Array.from({ length: 4 }, (_, i) => [BigInt(from + i), from + i]),
+        },
+      ]);
+    const out = new LineBatcher(4, 8192); // not from Buffer's shared pool of small buffers
+    const target = { measurement: "m", fieldTypes: types };
+    transcodeChunk(rows(1), target, out, emptyStats());
+    const [held] = out.take();
+    const heldText = held!.body.toString();
+    transcodeChunk(rows(10), target, out, emptyStats());
+    const [released] = out.take();
+    expect(released!.body.buffer).not.toBe(held!.body.buffer);
+    released!.release?.();
+    transcodeChunk(rows(20), target, out, emptyStats());
+    transcodeChunk(rows(30), target, out, emptyStats());
+    const later = out.take();
+    expect(later.map((b) => b.body.buffer)).toContain(released!.body.buffer);
+    expect(later.map((b) => b.body.buffer)).not.toContain(held!.body.buffer);
+    expect(held!.body.toString()).toBe(heldText);
+    expect(later.map((b) => b.body.toString()).join("")).toBe(
+      Array.from({ length: 8 }, (_, i) => `m f=${(i < 4 ? 20 : 26) + i} ${(i < 4 ? 20 : 26) + i}\n`).join(""),
+    );
+  });
+
   it("refuses series whose names cannot be written, counting their rows", () => {
     const { text, fast } = both(
       [
@@ -189,17 +218,50 @@ describe("framing a MessagePack stream", () => {
     for (const cut of [1, 5, 100, a.length - 1]) expect(valueEnd(a.subarray(0, cut), 0)).toBe(-1);
   });
 
-  it("hands out whole values from pieces of any size", () => {
-    const values = Array.from({ length: 20 }, (_, i) => encode({ n: i, pad: "y".repeat(i * 1000) }));
+  it("hands out whole values from pieces of any size, with headers cut anywhere, reusing its buffer or not", () => {
+    const random = rng(11);
+    const scalar = (): unknown =>
+      [
+        null,
+        true,
+        1.5,
+        Math.fround(2.5),
+        -3,
+        200,
+        -200,
+        70000,
+        -70000,
+        2 ** 40,
+        -(2 ** 40),
+        2n ** 63n - 1n,
+        "y".repeat(Math.floor(random() * 300)),
+        new ExtData(5, new Uint8Array(12)),
+        new ExtData(1, new Uint8Array(Math.floor(random() * 20))),
+      ][Math.floor(random() * 15)];
+    const values = Array.from({ length: 40 }, (_, i) =>
+      encode(
+        {
+          n: i,
+          pad: "z".repeat(i * 700),
+          rows: Array.from({ length: Math.floor(random() * 40) }, () => Array.from({ length: 20 }, scalar)),
+          big: i % 10 === 0 ? "w".repeat(70000) : "",
+        },
+        { useBigInt64: true },
+      ),
+    );
     const all = Buffer.concat(values.map((v) => Buffer.from(v)));
-    for (const size of [1, 7, 1000, 65536]) {
-      const splitter = new FrameSplitter();
-      const frames: Buffer[] = [];
-      for (let p = 0; p < all.length; p += size) frames.push(...splitter.push(all.subarray(p, p + size)));
-      const end = splitter.end();
-      frames.push(...end.frames);
-      expect(end.leftover).toBe(0);
-      expect(frames.map((f) => f.length)).toEqual(values.map((v) => v.length));
+    for (const reuse of [false, true]) {
+      for (const size of [1, 2, 3, 5, 7, 1000, 65536, all.length]) {
+        const splitter = new FrameSplitter(reuse);
+        const frames: string[] = [];
+        for (let p = 0; p < all.length; p += size) {
+          // With reuse, a value is only valid until the next push: keep a copy.
+          for (const f of splitter.push(all.subarray(p, p + size))) frames.push(f.toString("hex"));
+        }
+        const end = splitter.end();
+        expect(end.leftover).toBe(0);
+        expect(frames).toEqual(values.map((v) => Buffer.from(v).toString("hex")));
+      }
     }
     const cut = new FrameSplitter();
     cut.push(all.subarray(0, all.length - 3));
