@@ -269,7 +269,7 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
     r.fail("expected a time as the first column");
   }
   r.pos = timeAt + 15;
-  let dst = out.reserve(plan.rowBytes);
+  let dst = out.startLine(plan.rowBytes);
   const lineStart = out.pos;
   let at = writeBytes(dst, lineStart, plan.prefix);
   let fields = 0;
