@@ -575,6 +575,7 @@ function benchChecks(ctx: Ctx, sourceDb: string, ds: Dataset, mode: "raw" | "agg
           SETTINGS.bucket,
           { startNs: alignDown(oldestNs, SETTINGS.bucketNs), endNs: alignUp(newestNs + 1n, SETTINGS.bucketNs) },
           { startNs: alignDown(mid, SETTINGS.bucketNs), endNs: alignDown(mid, SETTINGS.bucketNs) + 3_600_000_000_000n },
+          true, // every point of the dataset has every field
         );
 }
 
