@@ -1,7 +1,8 @@
 /**
  * The deterministic benchmark dataset: `series` series of measurement "bench" (tags host and
- * region), `perSeries` points each, 10 s apart, every point with a float, an integer, a string
- * and a boolean field. The same (series, index) always gives the same line.
+ * region), `perSeries` points each, `stepS` (default 10) seconds apart, every point with a
+ * float, an integer, a string and a boolean field. The same (series, index) always gives the
+ * same line.
  */
 
 export const MEASUREMENT = "bench";
@@ -21,6 +22,8 @@ export const STEP_S = 10;
 export interface Dataset {
   series: number;
   perSeries: number;
+  /** Seconds between the points of a series (default STEP_S). */
+  stepS?: number;
 }
 
 export const totalPoints = (d: Dataset): number => d.series * d.perSeries;
@@ -28,13 +31,13 @@ export const totalPoints = (d: Dataset): number => d.series * d.perSeries;
 /** Sub-second offset of a series, so series do not share timestamps and nanoseconds matter. */
 const offsetNs = (s: number): number => s * 1000 + 123;
 
-export function timeNs(s: number, k: number): bigint {
-  return BigInt(START_S + k * STEP_S) * 1_000_000_000n + BigInt(offsetNs(s));
+export function timeNs(s: number, k: number, stepS = STEP_S): bigint {
+  return BigInt(START_S + k * stepS) * 1_000_000_000n + BigInt(offsetNs(s));
 }
 
 /** Oldest and newest point of the dataset (series 0 starts first, the last series ends last). */
 export function timeRange(d: Dataset): { oldestNs: bigint; newestNs: bigint } {
-  return { oldestNs: timeNs(0, 0), newestNs: timeNs(d.series - 1, d.perSeries - 1) };
+  return { oldestNs: timeNs(0, 0), newestNs: timeNs(d.series - 1, d.perSeries - 1, d.stepS) };
 }
 
 function mix(s: number, k: number): number {
@@ -45,29 +48,32 @@ function mix(s: number, k: number): number {
   return x >>> 0;
 }
 
+/** Digits of the host number, so that hosts sort as numbers (as GROUP BY * returns them). */
+const hostWidth = (d: Dataset): number => Math.max(4, String(d.series - 1).length);
+
 /** Series key in the order GROUP BY * returns series (tag keys sorted, host zero-padded). */
-export function seriesKey(s: number): string {
-  return `${MEASUREMENT},host=host-${String(s).padStart(4, "0")},region=${REGIONS[s % REGIONS.length]}`;
+export function seriesKey(s: number, width = 4): string {
+  return `${MEASUREMENT},host=host-${String(s).padStart(width, "0")},region=${REGIONS[s % REGIONS.length]}`;
 }
 
-export function line(s: number, k: number, key = seriesKey(s)): string {
+export function line(s: number, k: number, key = seriesKey(s), stepS = STEP_S): string {
   const x = mix(s, k);
   const usage = 50 + 45 * Math.sin(k / 97 + s); // full float64 precision, like real gauges
   const requests = (x % 2_000_001) - 1_000_000;
   const state = STATES[(x >>> 29) & 3];
   const up = (x & (1 << 20)) !== 0;
-  const seconds = START_S + k * STEP_S;
+  const seconds = START_S + k * stepS;
   const nanos = String(offsetNs(s)).padStart(9, "0");
   return `${key} usage=${usage},requests=${requests}i,state="${state}",up=${up} ${seconds}${nanos}`;
 }
 
 /** Batches in arrival order: all series at one time, then the next time (how agents write). */
 export function* timeMajorBatches(d: Dataset, batchLines: number): Generator<string> {
-  const keys = Array.from({ length: d.series }, (_, s) => seriesKey(s));
+  const keys = Array.from({ length: d.series }, (_, s) => seriesKey(s, hostWidth(d)));
   let batch: string[] = [];
   for (let k = 0; k < d.perSeries; k++) {
     for (let s = 0; s < d.series; s++) {
-      batch.push(line(s, k, keys[s]));
+      batch.push(line(s, k, keys[s], d.stepS));
       if (batch.length >= batchLines) {
         yield batch.join("\n");
         batch = [];
@@ -81,9 +87,9 @@ export function* timeMajorBatches(d: Dataset, batchLines: number): Generator<str
 export function* seriesMajorBatches(d: Dataset, batchLines: number): Generator<string> {
   let batch: string[] = [];
   for (let s = 0; s < d.series; s++) {
-    const key = seriesKey(s);
+    const key = seriesKey(s, hostWidth(d));
     for (let k = 0; k < d.perSeries; k++) {
-      batch.push(line(s, k, key));
+      batch.push(line(s, k, key, d.stepS));
       if (batch.length >= batchLines) {
         yield batch.join("\n");
         batch = [];

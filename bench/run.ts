@@ -12,6 +12,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { checkAggregated, checkRaw, type CheckResult } from "./checks";
+import { spread, spreadText, type Spread } from "./stats";
+import {
+  seriesOf,
+  telegrafBatches,
+  telegrafDataset,
+  telegrafRange,
+  totalSeries,
+  totalTelegrafPoints,
+  type TelegrafDataset,
+} from "./telegraf";
 import {
   FIELD_TYPES,
   MEASUREMENT,
@@ -44,9 +54,17 @@ const SETTINGS = {
   scalePoints: intEnv("BENCH_SCALE_POINTS", 4_000_000),
   skipScale: process.env.BENCH_SKIP_SCALE === "1",
   cpuProfile: process.env.BENCH_CPU_PROF === "1",
+  /** Each tool run is repeated this many times; medians and spreads are reported. */
+  toolRepeats: intEnv("BENCH_TOOL_REPEATS", 3),
+  telegrafPoints: intEnv("BENCH_TELEGRAF_POINTS", 1_000_000),
+  telegrafHosts: intEnv("BENCH_TELEGRAF_HOSTS", 24),
+  skipTelegraf: process.env.BENCH_SKIP_TELEGRAF === "1",
+  hcPoints: intEnv("BENCH_HC_POINTS", 1_000_000),
+  hcSeries: intEnv("BENCH_HC_SERIES", 100_000),
+  skipHc: process.env.BENCH_SKIP_HC === "1",
   batchLines: intEnv("BENCH_BATCH", 5000),
   loadWriters: intEnv("BENCH_LOAD_WRITERS", 2),
-  timeoutS: intEnv("BENCH_TIMEOUT_S", 1500),
+  timeoutS: intEnv("BENCH_TIMEOUT_S", 3600),
   toolTimeoutS: intEnv("BENCH_TOOL_TIMEOUT_S", 600),
   resultsDir: process.env.BENCH_RESULTS_DIR || path.join(os.tmpdir(), "influxdb-backup-bench"),
   keep: process.env.BENCH_KEEP === "1",
@@ -60,11 +78,14 @@ const SETTINGS = {
   bucketNs: 300_000_000_000n,
 };
 
+/** The targets of issue 12. */
 const TARGETS = {
-  rawVsWriteCeiling: 0.8,
-  aggVsServerTime: 1.3,
-  scaleRssMiB: 150,
-  scaleRssRatio: 1.2,
+  rawVsWriteCeiling: 0.85,
+  aggVsServerTime: 1.15,
+  rawCpuPerMillion: 1.5,
+  aggCpuPerMillion: 0.4,
+  rssMiB: 100,
+  scaleRssRatio: 1.1,
 };
 
 function findRoot(): string {
@@ -80,6 +101,25 @@ function findRoot(): string {
 }
 
 const ROOT = findRoot();
+
+/** The node flags of the image's ENTRYPOINT (Dockerfile): the tool runs here as it runs in the image. */
+function imageNodeFlags(): string[] {
+  const text = fs.readFileSync(path.join(ROOT, "Dockerfile"), "utf8");
+  const m = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text);
+  const argv = m ? (JSON.parse(m[1]!) as string[]) : [];
+  const script = argv.indexOf("dist/main.js");
+  if (argv[0] !== "node" || script < 0)
+    throw new Error(`Dockerfile: expected ENTRYPOINT ["node", ..., "dist/main.js"]`);
+  return argv.slice(1, script);
+}
+const IMAGE_FLAGS = imageNodeFlags();
+
+/** The MALLOC_* settings of the image (single-line ENV instructions of the Dockerfile). */
+function imageMallocEnv(): Record<string, string> {
+  const text = fs.readFileSync(path.join(ROOT, "Dockerfile"), "utf8");
+  return Object.fromEntries([...text.matchAll(/^ENV\s+(MALLOC_\w+)=(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+const IMAGE_ENV = imageMallocEnv();
 const T0 = performance.now();
 
 function progress(message: string): void {
@@ -362,25 +402,38 @@ interface ToolResult {
   points: number;
   run: ToolRun;
   pointsPerSec: number;
+  /** Tool CPU seconds (user + system) per million source points. */
+  cpuPerMillion: number;
   cpu: CpuUse;
+  busy: boolean;
   check: CheckResult;
   logFile: string;
   profile?: ProfileSummary;
 }
 
-async function toolRun(
-  ctx: { source: Server; dest: Server; root: string },
-  label: string,
-  sourceDb: string,
-  ds: Dataset,
-  mode: "raw" | "aggregated" | "restore",
-  nodeArgs: string[] = [],
-): Promise<ToolResult> {
+interface ToolSpec {
+  label: string;
+  /** What the row says, e.g. "raw, Telegraf-shaped, CONCURRENCY=2". */
+  title: string;
+  mode: "raw" | "aggregated" | "restore";
+  sourceDb: string;
+  /** Source points the run copies (or aggregates). */
+  points: number;
+  /** Compares the destination database with the source; run after every tool run. */
+  check: (destDb: string) => Promise<CheckResult>;
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+}
+
+type Ctx = { source: Server; dest: Server; root: string };
+
+async function toolRun(ctx: Ctx, spec: ToolSpec, attempt: number): Promise<ToolResult> {
   const { source, dest, root } = ctx;
+  const label = `${spec.label}_${attempt}`;
   const destDb = `${label}_copy`;
   // A restore reads the backup server (DEST_*) and writes to the source settings: here the
   // benchmark's source database plays the backup, and the copy lands on the destination server.
-  const restore = mode === "restore";
+  const restore = spec.mode === "restore";
   const logFile = path.join(root, `${label}.log`);
   const cwd = fs.mkdtempSync(path.join(root, `${label}-cwd-`));
   await waitQuiet(source);
@@ -389,10 +442,10 @@ async function toolRun(
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? cwd,
     SOURCE_URL: restore ? dest.url : source.url,
-    SOURCE_DBS: restore ? destDb : sourceDb,
+    SOURCE_DBS: restore ? destDb : spec.sourceDb,
     DEST_URL: restore ? source.url : dest.url,
-    DEST_DBS: restore ? sourceDb : destDb,
-    SOURCE_GROUP_BY: mode === "aggregated" ? SETTINGS.bucket : "raw",
+    DEST_DBS: restore ? spec.sourceDb : destDb,
+    SOURCE_GROUP_BY: spec.mode === "aggregated" ? SETTINGS.bucket : "raw",
     DAYS_OF_PAGINATION: String(SETTINGS.daysOfPagination),
     WRITE_BATCH_SIZE: SETTINGS.writeBatchSize,
     LOG_FILE: logFile,
@@ -400,6 +453,8 @@ async function toolRun(
     STATE_DIR: "none",
     HEALTH_PORT: "0",
     BACKUP_SCHEDULE: "",
+    ...IMAGE_ENV,
+    ...spec.env,
     // Extra settings for the tool, e.g. BENCH_TOOL_ENV="WRITE_GZIP=true WRITE_CONCURRENCY=3".
     ...Object.fromEntries(
       (process.env.BENCH_TOOL_ENV ?? "")
@@ -408,57 +463,38 @@ async function toolRun(
         .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
     ),
   };
-  const shownArgs = [...SETTINGS.toolNodeArgs, ...nodeArgs];
+  const nodeArgs = [...IMAGE_FLAGS, ...SETTINGS.toolNodeArgs, ...(spec.nodeArgs ?? [])];
   progress(
-    `tool ${label}: SOURCE_GROUP_BY=${env.SOURCE_GROUP_BY} ${sourceDb} -> ${destDb}` +
-      (shownArgs.length ? ` (node ${shownArgs.join(" ")})` : ""),
+    `tool ${label}: SOURCE_GROUP_BY=${env.SOURCE_GROUP_BY} ${spec.sourceDb} -> ${destDb}` +
+      (spec.env
+        ? ` ${Object.entries(spec.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" ")}`
+        : "") +
+      (nodeArgs.length ? ` (node ${nodeArgs.join(" ")})` : ""),
   );
   const meter = cpuMeter();
   const run = await runTool({
     root: ROOT,
     cwd,
     env,
-    nodeArgs: [...SETTINGS.toolNodeArgs, ...nodeArgs],
+    nodeArgs,
     args: restore ? ["restore"] : [],
     timeoutMs: SETTINGS.toolTimeoutS * 1000,
   });
   const cpu = meter(run.cpuSeconds);
-  const points = totalPoints(ds);
+  const busy = disturbed(cpu, run.wallSeconds);
   progress(
     `tool ${label}: exit ${run.exitCode ?? run.signal}${run.timedOut ? " (TIMED OUT)" : ""}, ${fix(run.wallSeconds)} s, ` +
-      `peak RSS ${fix(run.peakRssMiB, 1)} MiB; checking the destination`,
+      `tool CPU ${fix(run.cpuSeconds)} s, peak RSS ${fix(run.peakRssMiB, 1)} MiB${busy ? " (BUSY)" : ""}; checking the destination`,
   );
-  let check: CheckResult;
-  const { oldestNs, newestNs } = timeRange(ds);
-  const mid = (oldestNs + newestNs) / 2n;
-  if (run.exitCode !== 0) {
-    check = {
-      ok: false,
-      problems: [`the tool exited with ${run.exitCode ?? run.signal}:\n${run.outputTail}`],
-      checked: [],
-    };
-  } else if (mode !== "aggregated") {
-    check = await checkRaw(
-      { http: source.http, db: sourceDb },
-      { http: dest.http, db: destDb },
-      MEASUREMENT,
-      { points, series: ds.series },
-      { startNs: mid, endNs: mid + 600_000_000_000n },
-    );
-  } else {
-    const startNs = alignDown(oldestNs, SETTINGS.bucketNs);
-    check = await checkAggregated(
-      { http: source.http, db: sourceDb },
-      { http: dest.http, db: destDb },
-      MEASUREMENT,
-      SETTINGS.bucket,
-      { startNs, endNs: alignUp(newestNs + 1n, SETTINGS.bucketNs) },
-      { startNs: alignDown(mid, SETTINGS.bucketNs), endNs: alignDown(mid, SETTINGS.bucketNs) + 3_600_000_000_000n },
-    );
-  }
+  const check: CheckResult =
+    run.exitCode !== 0
+      ? { ok: false, problems: [`the tool exited with ${run.exitCode ?? run.signal}:\n${run.outputTail}`], checked: [] }
+      : await spec.check(destDb);
   if (!check.ok) {
     loud([
-      `CORRECTNESS CHECK FAILED after tool run "${label}" (${mode}, ${sourceDb} -> ${destDb}):`,
+      `CORRECTNESS CHECK FAILED after tool run "${label}" (${spec.mode}, ${spec.sourceDb} -> ${destDb}):`,
       ...check.problems.flatMap((p) => p.split("\n")),
       `tool log: ${logFile}`,
     ]);
@@ -468,16 +504,118 @@ async function toolRun(
   if (!SETTINGS.keep) await dest.http.query(`DROP DATABASE "${destDb}"`);
   return {
     label,
-    mode,
-    sourceDb,
+    mode: spec.mode,
+    sourceDb: spec.sourceDb,
     destDb,
-    points,
+    points: spec.points,
     run,
-    pointsPerSec: rate(points, run.wallSeconds),
+    pointsPerSec: rate(spec.points, run.wallSeconds),
+    cpuPerMillion: run.cpuSeconds / (spec.points / 1e6),
     cpu,
+    busy,
     check,
     logFile,
   };
+}
+
+/** A tool run repeated: every run, and the median and spread of its figures. */
+interface ToolSeries {
+  spec: ToolSpec;
+  runs: ToolResult[];
+  wall: Spread;
+  pointsPerSec: Spread;
+  cpuPerMillion: Spread;
+  rss: Spread;
+  busyRuns: number;
+  ok: boolean;
+}
+
+async function repeatTool(ctx: Ctx, spec: ToolSpec, times = SETTINGS.toolRepeats): Promise<ToolSeries> {
+  const runs: ToolResult[] = [];
+  for (let i = 1; i <= times; i++) runs.push(await toolRun(ctx, spec, i));
+  return {
+    spec,
+    runs,
+    wall: spread(runs.map((r) => r.run.wallSeconds)),
+    pointsPerSec: spread(runs.map((r) => r.pointsPerSec)),
+    cpuPerMillion: spread(runs.map((r) => r.cpuPerMillion)),
+    rss: spread(runs.map((r) => r.run.peakRssMiB)),
+    busyRuns: runs.filter((r) => r.busy).length,
+    ok: runs.every((r) => r.check.ok),
+  };
+}
+
+/** Checks of a copy of a `bench`-shaped dataset. */
+function benchChecks(ctx: Ctx, sourceDb: string, ds: Dataset, mode: "raw" | "aggregated" | "restore") {
+  const { source, dest } = ctx;
+  const { oldestNs, newestNs } = timeRange(ds);
+  const mid = (oldestNs + newestNs) / 2n;
+  const points = totalPoints(ds);
+  return (destDb: string): Promise<CheckResult> =>
+    mode !== "aggregated"
+      ? checkRaw(
+          { http: source.http, db: sourceDb },
+          { http: dest.http, db: destDb },
+          MEASUREMENT,
+          { points, series: ds.series },
+          { startNs: mid, endNs: mid + 600_000_000_000n },
+        )
+      : checkAggregated(
+          { http: source.http, db: sourceDb },
+          { http: dest.http, db: destDb },
+          MEASUREMENT,
+          SETTINGS.bucket,
+          { startNs: alignDown(oldestNs, SETTINGS.bucketNs), endNs: alignUp(newestNs + 1n, SETTINGS.bucketNs) },
+          { startNs: alignDown(mid, SETTINGS.bucketNs), endNs: alignDown(mid, SETTINGS.bucketNs) + 3_600_000_000_000n },
+          true, // every point of the dataset has every field
+        );
+}
+
+/** Checks of a raw copy of the Telegraf-shaped database: every measurement, as checkRaw does. */
+function telegrafChecks(ctx: Ctx, sourceDb: string, td: TelegrafDataset) {
+  const { source, dest } = ctx;
+  const { oldestNs, newestNs } = telegrafRange(td);
+  const mid = (oldestNs + newestNs) / 2n;
+  return async (destDb: string): Promise<CheckResult> => {
+    const problems: string[] = [];
+    let points = 0;
+    for (const m of td.measurements) {
+      const series = seriesOf(td, m);
+      const r = await checkRaw(
+        { http: source.http, db: sourceDb },
+        { http: dest.http, db: destDb },
+        m.name,
+        { points: series * td.perSeries, series },
+        { startNs: mid, endNs: mid + 60_000_000_000n },
+      );
+      problems.push(...r.problems.map((p) => `${m.name}: ${p}`));
+      points += series * td.perSeries;
+    }
+    return {
+      ok: problems.length === 0,
+      problems,
+      checked: [
+        `${td.measurements.length} measurements, ${totalSeries(td)} series, ${int(points)} points: field keys and types, tag keys, cardinality, count(*), per-series count/sum/min/max, first and last point per series, a sample slice (exact)`,
+      ],
+    };
+  };
+}
+
+async function loadTelegraf(server: Server, db: string, td: TelegrafDataset): Promise<LoadResult> {
+  await server.http.query(`CREATE DATABASE "${db}"`);
+  const batches = telegrafBatches(td, SETTINGS.batchLines);
+  const began = performance.now();
+  const writer = async () => {
+    for (;;) {
+      const next = batches.next();
+      if (next.done) return;
+      await server.http.write(db, next.value);
+    }
+  };
+  await Promise.all(Array.from({ length: SETTINGS.loadWriters }, writer));
+  const seconds = (performance.now() - began) / 1000;
+  const points = totalTelegrafPoints(td);
+  return { db, points, seconds, pointsPerSec: rate(points, seconds) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -504,13 +642,13 @@ function environment(source: Server): Record<string, unknown> {
   };
 }
 
-function datasetOf(points: number): Dataset {
-  const perSeries = Math.max(1, Math.floor(points / SETTINGS.series));
-  return { series: SETTINGS.series, perSeries };
+function datasetOf(points: number, series = SETTINGS.series, stepS?: number): Dataset {
+  const perSeries = Math.max(1, Math.floor(points / series));
+  return { series, perSeries, stepS };
 }
 
 async function bench(source: Server, dest: Server, root: string): Promise<number> {
-  const ctx = { source, dest, root };
+  const ctx: Ctx = { source, dest, root };
   const ds = datasetOf(SETTINGS.points);
   const N = totalPoints(ds);
   const env = environment(source);
@@ -522,6 +660,12 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
         .join(", ")}; tags host, region\n` +
       `  servers: ${source.kind} InfluxDB ${source.version}, source ${source.url}, destination ${dest.url}\n` +
       `  machine: ${String(env.cpus)}, ${String(env.memory)}, node ${process.version}, load ${String(env.loadAverage)}\n` +
+      `  tool: ${Object.entries(IMAGE_ENV)
+        .map(([k, v]) => `${k}=${v} `)
+        .join(
+          "",
+        )}node ${[...IMAGE_FLAGS, ...SETTINGS.toolNodeArgs].join(" ")} dist/main.js (the image's ENV and ENTRYPOINT flags` +
+      `${SETTINGS.toolNodeArgs.length ? " and BENCH_TOOL_NODE_ARGS" : ""}); every tool run ${SETTINGS.toolRepeats} times\n` +
       `  code: commit ${String(env.commit)}${(env.uncommittedInSrc as string[]).length ? `, uncommitted changes in src: ${(env.uncommittedInSrc as string[]).join(" ")}` : ""}\n\n`,
   );
 
@@ -565,59 +709,146 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
       `${agg.windows} window(s), ${agg.queries} queries`,
   );
 
-  const raw = await toolRun(ctx, "raw_1m", "bench", ds, "raw");
-  const aggregated = await toolRun(ctx, "agg_1m", "bench", ds, "aggregated");
-  const restored = await toolRun(ctx, "restore_1m", "bench", ds, "restore");
-  const toolRuns = [raw, aggregated, restored];
+  const benchSpec = (
+    label: string,
+    title: string,
+    db: string,
+    d: Dataset,
+    mode: "raw" | "aggregated" | "restore",
+  ): ToolSpec => ({
+    label,
+    title,
+    mode,
+    sourceDb: db,
+    points: totalPoints(d),
+    check: benchChecks(ctx, db, d, mode),
+  });
+  const raw = await repeatTool(ctx, benchSpec("raw_1m", "raw", "bench", ds, "raw"));
+  const aggregated = await repeatTool(ctx, benchSpec("agg_1m", "aggregated", "bench", ds, "aggregated"));
+  const restored = await repeatTool(ctx, benchSpec("restore_1m", "restore", "bench", ds, "restore"));
+  const series: ToolSeries[] = [raw, aggregated, restored];
+  const loads: { label: string; load: LoadResult }[] = [{ label: "bench", load: loaded }];
 
-  let scale: { load: LoadResult; run: ToolResult } | undefined;
+  let scale: ToolSeries | undefined;
   if (!SETTINGS.skipScale) {
     const sds = datasetOf(SETTINGS.scalePoints);
     progress(`scale: loading ${int(totalPoints(sds))} points into source db "bench_scale"`);
     const sload = await load(source, "bench_scale", sds);
+    loads.push({ label: "bench_scale", load: sload });
     progress(`loaded in ${fix(sload.seconds)} s (${int(sload.pointsPerSec)} points/s)`);
-    const srun = await toolRun(ctx, "raw_scale", "bench_scale", sds, "raw");
-    toolRuns.push(srun);
-    scale = { load: sload, run: srun };
+    scale = await repeatTool(ctx, benchSpec("raw_scale", "raw (memory scaling)", "bench_scale", sds, "raw"));
+    series.push(scale);
+  }
+
+  let telegraf: ToolSeries | undefined;
+  let td: TelegrafDataset | undefined;
+  if (!SETTINGS.skipTelegraf) {
+    const perHost = telegrafDataset(1, 1);
+    const perSeries = Math.max(
+      1,
+      Math.floor(SETTINGS.telegrafPoints / (totalSeries(perHost) * SETTINGS.telegrafHosts)),
+    );
+    td = telegrafDataset(SETTINGS.telegrafHosts, perSeries);
+    const fieldsPerRow = td.measurements.reduce((n, m) => n + seriesOf(td!, m) * m.fields.length, 0) / totalSeries(td);
+    progress(
+      `Telegraf-shaped: loading ${int(totalTelegrafPoints(td))} points into source db "telegraf" ` +
+        `(${td.measurements.length} measurements, ${totalSeries(td)} series, ${fix(fieldsPerRow, 1)} fields per row on average)`,
+    );
+    const tload = await loadTelegraf(source, "telegraf", td);
+    loads.push({ label: "telegraf", load: tload });
+    progress(`loaded in ${fix(tload.seconds)} s (${int(tload.pointsPerSec)} points/s)`);
+    telegraf = await repeatTool(ctx, {
+      label: "telegraf_raw",
+      title: "raw, Telegraf-shaped, CONCURRENCY=2",
+      mode: "raw",
+      sourceDb: "telegraf",
+      points: totalTelegrafPoints(td),
+      env: { CONCURRENCY: "2" },
+      check: telegrafChecks(ctx, "telegraf", td),
+    });
+    series.push(telegraf);
+  }
+
+  let hc:
+    | { ds: Dataset; ceiling: CeilingResult; agg: AggregateTimeResult; raw: ToolSeries; aggregated: ToolSeries }
+    | undefined;
+  if (!SETTINGS.skipHc) {
+    // One point per series and bucket: the most buckets (and lines written) for the points.
+    const hds = datasetOf(SETTINGS.hcPoints, SETTINGS.hcSeries, Number(SETTINGS.bucketNs / 1_000_000_000n));
+    progress(
+      `high cardinality: loading ${int(totalPoints(hds))} points over ${int(hds.series)} series into "bench_hc"`,
+    );
+    const hload = await load(source, "bench_hc", hds);
+    loads.push({ label: "bench_hc", load: hload });
+    progress(`loaded in ${fix(hload.seconds)} s (${int(hload.pointsPerSec)} points/s)`);
+    progress("high cardinality: destination write ceiling, one connection");
+    const hceiling = await writeCeiling(dest, hds, 1);
+    progress(`write ceiling ${int(hceiling.pointsPerSec)} points/s (${fix(hceiling.seconds)} s)`);
+    await waitQuiet(source);
+    const hagg = await aggregateServerTime(source, "bench_hc", hds);
+    progress(
+      `high cardinality: aggregate queries ${fix(hagg.seconds)} s (best of ${hagg.runs.map((x) => fix(x)).join(", ")} s)`,
+    );
+    const hraw = await repeatTool(ctx, benchSpec("hc_raw", "raw, high cardinality", "bench_hc", hds, "raw"));
+    const haggregated = await repeatTool(
+      ctx,
+      benchSpec("hc_agg", "aggregated, high cardinality", "bench_hc", hds, "aggregated"),
+    );
+    series.push(hraw, haggregated);
+    hc = { ds: hds, ceiling: hceiling, agg: hagg, raw: hraw, aggregated: haggregated };
   }
 
   let profiled: ToolResult | undefined;
   if (SETTINGS.cpuProfile) {
     const dir = path.join(SETTINGS.resultsDir, `cpuprof-${new Date().toISOString().replace(/[:.]/g, "-")}`);
     fs.mkdirSync(dir, { recursive: true });
-    profiled = await toolRun(ctx, "raw_prof", "bench", ds, "raw", ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
-    toolRuns.push(profiled);
+    const prof = await repeatTool(
+      ctx,
+      {
+        ...benchSpec("raw_prof", "raw under --cpu-prof", "bench", ds, "raw"),
+        nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
+      },
+      1,
+    );
+    profiled = prof.runs[0];
+    series.push(prof);
     const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-    if (file) profiled.profile = summariseProfile(path.join(dir, file));
+    if (file && profiled) profiled.profile = summariseProfile(path.join(dir, file));
   }
 
   // -------------------------------------------------------------------------------------------
   // Report
 
-  const rawRatio = raw.pointsPerSec / ceiling.pointsPerSec;
-  const aggRatio = aggregated.run.wallSeconds / agg.seconds;
-  const scaleRatio = scale ? scale.run.run.peakRssMiB / raw.run.peakRssMiB : undefined;
+  const reps = SETTINGS.toolRepeats;
+  const rawRatio = raw.pointsPerSec.median / ceiling.pointsPerSec;
+  const aggRatio = aggregated.wall.median / agg.seconds;
+  const scaleRatio = scale ? scale.rss.median / raw.rss.median : undefined;
   /** "other+steal" CPU seconds of a measurement, marked when it disturbed the figure. */
   const busy = (cpu: CpuUse, seconds: number) =>
     `${cpuText((cpu.other ?? 0) + (cpu.steal ?? 0))}${disturbed(cpu, seconds) ? " BUSY" : ""}`;
   const serverCpu = (cpu: CpuUse) => `src CPU ${cpuText(cpu.source)} s, dst CPU ${cpuText(cpu.dest)} s`;
+  const anyBusy = (t: ToolSeries) => t.busyRuns > 0;
 
   const rows: string[][] = [
-    [
-      "load source (time-major, 2 writers)",
-      int(loaded.pointsPerSec),
-      fix(loaded.seconds),
+    ...loads.map(({ label, load: l }) => [
+      `load ${label} (time-major, ${SETTINGS.loadWriters} writers)`,
+      int(l.pointsPerSec),
+      fix(l.seconds),
       "",
       "",
       "",
-      `${int(N)} points`,
-    ],
-    ...[ceiling, ceiling2].map((c) => [
-      c.connections === 1
-        ? "dest write ceiling (1 conn, sequential)"
-        : `dest write, ${c.connections} connections (info)`,
+      "",
+      `${int(l.points)} points`,
+    ]),
+    ...[ceiling, ceiling2, ...(hc ? [hc.ceiling] : [])].map((c, i) => [
+      i === 2
+        ? "dest write ceiling, high cardinality (1 conn)"
+        : c.connections === 1
+          ? "dest write ceiling (1 conn, sequential)"
+          : `dest write, ${c.connections} connections (info)`,
       int(c.pointsPerSec),
       fix(c.seconds),
+      "",
       "",
       busy(c.cpu, c.seconds),
       "",
@@ -628,89 +859,138 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
       int(r.pointsPerSec),
       fix(r.seconds),
       "",
+      "",
       busy(r.cpu, r.seconds),
       "",
       `best of ${r.runs.map((x) => fix(x)).join("/")} s; ${mib(r.bytes)}; src CPU ${cpuText(r.cpu.source)} s${r.format.includes("decode") ? "; decoded in this process" : ""}`,
     ]),
-    [
-      `server-side aggregates (${SETTINGS.bucket}, mean+last)`,
-      int(rate(N, agg.seconds)),
-      fix(agg.seconds),
+    ...[["", agg] as const, ...(hc ? ([["high cardinality ", hc.agg]] as const) : [])].map(([what, a]) => [
+      `server-side aggregates, ${what}(${SETTINGS.bucket}, mean+last)`,
       "",
-      busy(agg.cpu, agg.seconds),
+      fix(a.seconds),
       "",
-      `best of ${agg.runs.map((x) => fix(x)).join("/")} s; ${agg.windows} window(s), ${agg.queries} queries (mean and last in one statement); src CPU ${cpuText(agg.cpu.source)} s`,
-    ],
-    ...toolRuns.map((r) => [
-      `tool ${r.mode}${r.label === "raw_prof" ? " (--cpu-prof)" : ""} ${int(r.points)} points`,
-      int(r.pointsPerSec),
-      fix(r.run.wallSeconds),
-      fix(r.run.peakRssMiB, 1),
-      busy(r.cpu, r.run.wallSeconds),
-      r.check.ok ? "OK" : "MISMATCH",
-      `tool says ${r.run.summary.seconds ?? "?"} s; tool CPU ${fix(r.run.cpuSeconds, 1)} s, ${serverCpu(r.cpu)}`,
+      "",
+      busy(a.cpu, a.seconds),
+      "",
+      `best of ${a.runs.map((x) => fix(x)).join("/")} s; ${a.windows} window(s), ${a.queries} queries (mean and last in one statement); src CPU ${cpuText(a.cpu.source)} s`,
     ]),
+    ...series.map((t) => {
+      const last = t.runs[t.runs.length - 1]!;
+      const n = t.runs.length;
+      return [
+        `tool ${t.spec.title}, ${int(t.spec.points)} points`,
+        int(t.pointsPerSec.median),
+        spreadText(t.wall, 2, n),
+        spreadText(t.rss, 1, n),
+        spreadText(t.cpuPerMillion, 2, n),
+        `${t.busyRuns}/${n} BUSY`.replace(/^0\/\d+ BUSY$/, "-"),
+        t.ok ? "OK" : "MISMATCH",
+        `tool says ${last.run.summary.seconds ?? "?"} s, read ${last.run.summary.read ?? "?"} written ${last.run.summary.written ?? "?"} (last run); ${serverCpu(last.cpu)}`,
+      ];
+    }),
   ];
-  if (scale) {
-    rows.splice(rows.length - (profiled ? 2 : 1), 0, [
-      `load source scale (time-major, 2 writers)`,
-      int(scale.load.pointsPerSec),
-      fix(scale.load.seconds),
-      "",
-      "",
-      "",
-      `${int(scale.load.points)} points`,
-    ]);
-  }
 
   const result = (pass: boolean | undefined, inputsDisturbed: boolean) =>
     (pass === undefined ? "SKIP" : pass ? "PASS" : "FAIL") + (pass !== undefined && inputsDisturbed ? " (BUSY)" : "");
-  const targets: { name: string; value: string; pass: boolean | undefined; result: string }[] = [
-    {
-      name: `raw >= ${TARGETS.rawVsWriteCeiling} x single-connection write ceiling (${int(N)} points)`,
-      value: `${fix(rawRatio)} x (${int(raw.pointsPerSec)} vs ${int(ceiling.pointsPerSec)} points/s)`,
-      pass: rawRatio >= TARGETS.rawVsWriteCeiling,
-      result: result(
-        rawRatio >= TARGETS.rawVsWriteCeiling,
-        disturbed(ceiling.cpu, ceiling.seconds) || disturbed(raw.cpu, raw.run.wallSeconds),
-      ),
-    },
-    {
-      name: `aggregated wall time <= ${TARGETS.aggVsServerTime} x server-side aggregate time`,
-      value: `${fix(aggRatio)} x (${fix(aggregated.run.wallSeconds)} s vs ${fix(agg.seconds)} s)`,
-      pass: aggRatio <= TARGETS.aggVsServerTime,
-      result: result(
-        aggRatio <= TARGETS.aggVsServerTime,
-        disturbed(agg.cpu, agg.seconds) || disturbed(aggregated.cpu, aggregated.run.wallSeconds),
-      ),
-    },
-    {
-      name: `peak RSS < ${TARGETS.scaleRssMiB} MiB at ${int(SETTINGS.scalePoints)} points raw`,
-      value: scale ? `${fix(scale.run.run.peakRssMiB, 1)} MiB` : "skipped",
-      pass: scale ? scale.run.run.peakRssMiB < TARGETS.scaleRssMiB : undefined,
-      result: result(scale ? scale.run.run.peakRssMiB < TARGETS.scaleRssMiB : undefined, false),
-    },
-    {
-      name: `peak RSS at ${int(SETTINGS.scalePoints)} within 20% of ${int(N)} (ratio <= ${TARGETS.scaleRssRatio})`,
-      value:
-        scale && scaleRatio !== undefined
-          ? `${fix(scaleRatio)} x (${fix(scale.run.run.peakRssMiB, 1)} vs ${fix(raw.run.peakRssMiB, 1)} MiB)`
-          : "skipped",
-      pass: scaleRatio === undefined ? undefined : scaleRatio <= TARGETS.scaleRssRatio,
-      result: result(scaleRatio === undefined ? undefined : scaleRatio <= TARGETS.scaleRssRatio, false),
-    },
+  const target = (name: string, value: string, pass: boolean | undefined, disturbedBy = false) => ({
+    name,
+    value,
+    pass,
+    result: result(pass, disturbedBy),
+  });
+  const hcWritten = hc ? Number(hc.aggregated.runs[hc.aggregated.runs.length - 1]!.run.summary.written ?? NaN) : NaN;
+  const hcBuckets = hc ? totalPoints(hc.ds) : NaN; // one point per series and bucket
+  const targets = [
+    target(
+      `raw >= ${TARGETS.rawVsWriteCeiling} x single-connection write ceiling (${int(N)} points, median of ${reps})`,
+      `${fix(rawRatio)} x (${int(raw.pointsPerSec.median)} vs ${int(ceiling.pointsPerSec)} points/s)`,
+      rawRatio >= TARGETS.rawVsWriteCeiling,
+      disturbed(ceiling.cpu, ceiling.seconds) || anyBusy(raw),
+    ),
+    target(
+      `aggregated wall time <= ${TARGETS.aggVsServerTime} x server-side aggregate time (median of ${reps})`,
+      `${fix(aggRatio)} x (${fix(aggregated.wall.median)} s vs ${fix(agg.seconds)} s)`,
+      aggRatio <= TARGETS.aggVsServerTime,
+      disturbed(agg.cpu, agg.seconds) || anyBusy(aggregated),
+    ),
+    target(
+      `tool CPU <= ${TARGETS.rawCpuPerMillion} s per 1M raw points (median of ${reps})`,
+      `${spreadText(raw.cpuPerMillion)} s`,
+      raw.cpuPerMillion.median <= TARGETS.rawCpuPerMillion,
+      anyBusy(raw),
+    ),
+    target(
+      `tool CPU <= ${TARGETS.aggCpuPerMillion} s per 1M source points aggregated (median of ${reps})`,
+      `${spreadText(aggregated.cpuPerMillion)} s`,
+      aggregated.cpuPerMillion.median <= TARGETS.aggCpuPerMillion,
+      anyBusy(aggregated),
+    ),
+    target(
+      `peak RSS <= ${TARGETS.rssMiB} MiB at ${int(SETTINGS.scalePoints)} points raw (median of ${reps})`,
+      scale ? `${spreadText(scale.rss, 1)} MiB` : "skipped",
+      scale ? scale.rss.median <= TARGETS.rssMiB : undefined,
+    ),
+    target(
+      `peak RSS at ${int(SETTINGS.scalePoints)} <= ${TARGETS.scaleRssRatio} x the ${int(N)} figure`,
+      scale && scaleRatio !== undefined
+        ? `${fix(scaleRatio)} x (${fix(scale.rss.median, 1)} vs ${fix(raw.rss.median, 1)} MiB)`
+        : "skipped",
+      scaleRatio === undefined ? undefined : scaleRatio <= TARGETS.scaleRssRatio,
+    ),
+    target(
+      `peak RSS <= ${TARGETS.rssMiB} MiB, Telegraf-shaped raw copy, CONCURRENCY=2 (median of ${reps})`,
+      telegraf && td
+        ? `${spreadText(telegraf.rss, 1)} MiB (${td.measurements.length} measurements, ${totalSeries(td)} series, ${int(totalTelegrafPoints(td))} points)`
+        : "skipped",
+      telegraf ? telegraf.rss.median <= TARGETS.rssMiB : undefined,
+    ),
+    target(
+      `high cardinality raw >= ${TARGETS.rawVsWriteCeiling} x its write ceiling (${hc ? int(hc.ds.series) : "-"} series)`,
+      hc
+        ? `${fix(hc.raw.pointsPerSec.median / hc.ceiling.pointsPerSec)} x (${int(hc.raw.pointsPerSec.median)} vs ${int(hc.ceiling.pointsPerSec)} points/s)`
+        : "skipped",
+      hc ? hc.raw.pointsPerSec.median / hc.ceiling.pointsPerSec >= TARGETS.rawVsWriteCeiling : undefined,
+      hc ? disturbed(hc.ceiling.cpu, hc.ceiling.seconds) || anyBusy(hc.raw) : false,
+    ),
+    target(
+      `high cardinality aggregated wall <= ${TARGETS.aggVsServerTime} x server-side aggregate time`,
+      hc
+        ? `${fix(hc.aggregated.wall.median / hc.agg.seconds)} x (${fix(hc.aggregated.wall.median)} s vs ${fix(hc.agg.seconds)} s)`
+        : "skipped",
+      hc ? hc.aggregated.wall.median / hc.agg.seconds <= TARGETS.aggVsServerTime : undefined,
+      hc ? disturbed(hc.agg.cpu, hc.agg.seconds) || anyBusy(hc.aggregated) : false,
+    ),
+    target(
+      `high cardinality aggregated: one line written per series and bucket`,
+      hc
+        ? `${fix(hcWritten / hcBuckets)} lines per bucket (${int(hcWritten)} lines, ${int(hcBuckets)} buckets)`
+        : "skipped",
+      hc ? hcWritten === hcBuckets : undefined,
+    ),
   ];
 
-  const failedChecks = toolRuns.filter((r) => !r.check.ok);
+  const failedRuns = series.flatMap((t) => t.runs).filter((r) => !r.check.ok);
   const out: string[] = [];
   out.push("", "RESULTS", "");
-  out.push(table(rows, ["measurement", "points/s", "seconds", "peak RSS MiB", "other CPU s", "check", "detail"]));
+  out.push(
+    table(rows, [
+      "measurement",
+      "points/s",
+      "seconds",
+      "peak RSS MiB",
+      "tool CPU s/1M",
+      "other CPU s",
+      "check",
+      "detail",
+    ]),
+  );
   out.push(
     "",
+    `tool rows: median (min-max) of ${reps} runs for seconds, peak RSS (VmHWM) and tool CPU (user+sys of the tool's process, per million source points); points/s from the median wall time.`,
     `other CPU s: CPU used during the measurement by processes outside the benchmark, plus hypervisor steal;` +
-      ` BUSY = more than 0.2 core on average (and 0.5 s), the figure is disturbed.`,
+      ` BUSY = more than 0.2 core on average (and 0.5 s), the figure is disturbed (tool rows: how many runs were).`,
   );
-  out.push("", "TARGETS", "");
+  out.push("", "TARGETS (issue 12)", "");
   out.push(
     table(
       targets.map((t) => [t.name, t.value, t.result]),
@@ -718,7 +998,7 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
     ),
   );
   out.push("", "CORRECTNESS", "");
-  for (const r of toolRuns) {
+  for (const r of series.flatMap((t) => t.runs)) {
     out.push(
       `  ${r.check.ok ? "OK      " : "MISMATCH"} ${r.label}: ${r.check.ok ? r.check.checked.join("; ") : r.check.problems.join(" | ")}`,
     );
@@ -742,42 +1022,60 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
   }
   process.stdout.write(`${out.join("\n")}\n`);
 
+  const runJson = (r: ToolResult) => ({
+    label: r.label,
+    mode: r.mode,
+    sourceDb: r.sourceDb,
+    destDb: r.destDb,
+    points: r.points,
+    pointsPerSec: r.pointsPerSec,
+    wallSeconds: r.run.wallSeconds,
+    peakRssMiB: r.run.peakRssMiB,
+    maxSampledRssMiB: r.run.maxSampledRssMiB,
+    toolCpuSeconds: r.run.cpuSeconds,
+    toolCpuPerMillion: r.cpuPerMillion,
+    cpu: r.cpu,
+    disturbed: r.busy,
+    exitCode: r.run.exitCode,
+    toolSummary: r.run.summary,
+    check: r.check,
+    profile: r.profile,
+  });
   const results = {
     when: new Date().toISOString(),
-    settings: { ...SETTINGS, bucketNs: SETTINGS.bucketNs.toString() },
+    settings: { ...SETTINGS, bucketNs: SETTINGS.bucketNs.toString(), imageNodeFlags: IMAGE_FLAGS },
     environment: env,
     dataset: { ...ds, points: N, measurement: MEASUREMENT, fields: FIELD_TYPES, stepSeconds: STEP_S },
-    load: loaded,
+    telegrafDataset: td,
+    loads,
     writeCeiling: ceiling,
     writeTwoConnections: ceiling2,
     readCeilings: reads,
     aggregateServerTime: agg,
-    toolRuns: toolRuns.map((r) => ({
-      label: r.label,
-      mode: r.mode,
-      sourceDb: r.sourceDb,
-      destDb: r.destDb,
-      points: r.points,
-      pointsPerSec: r.pointsPerSec,
-      wallSeconds: r.run.wallSeconds,
-      peakRssMiB: r.run.peakRssMiB,
-      maxSampledRssMiB: r.run.maxSampledRssMiB,
-      toolCpuSeconds: r.run.cpuSeconds,
-      cpu: r.cpu,
-      disturbed: disturbed(r.cpu, r.run.wallSeconds),
-      exitCode: r.run.exitCode,
-      toolSummary: r.run.summary,
-      check: r.check,
-      profile: r.profile,
+    highCardinality: hc && {
+      dataset: hc.ds,
+      writeCeiling: hc.ceiling,
+      aggregateServerTime: hc.agg,
+    },
+    tools: series.map((t) => ({
+      label: t.spec.label,
+      mode: t.spec.mode,
+      points: t.spec.points,
+      wallSeconds: t.wall,
+      pointsPerSec: t.pointsPerSec,
+      toolCpuPerMillion: t.cpuPerMillion,
+      peakRssMiB: t.rss,
+      busyRuns: t.busyRuns,
+      ok: t.ok,
+      runs: t.runs.map(runJson),
     })),
-    scaleLoad: scale?.load,
     targets,
-    ok: failedChecks.length === 0,
+    ok: failedRuns.length === 0,
     totalSeconds: (performance.now() - T0) / 1000,
   };
   fs.mkdirSync(SETTINGS.resultsDir, { recursive: true });
   const latest = path.join(SETTINGS.resultsDir, "latest.json");
-  const json = `${JSON.stringify(results, null, 2)}\n`;
+  const json = `${JSON.stringify(results, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`;
   fs.writeFileSync(latest, json);
   fs.writeFileSync(path.join(SETTINGS.resultsDir, `bench-${results.when.replace(/[:.]/g, "-")}.json`), json);
   process.stdout.write(
@@ -788,9 +1086,9 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
         .join(" ")} (${os.cpus().length} cores)\n`,
   );
 
-  if (failedChecks.length) {
+  if (failedRuns.length) {
     loud([
-      `CORRECTNESS CHECK FAILED for ${failedChecks.map((r) => r.label).join(", ")}: the destination does not match the source.`,
+      `CORRECTNESS CHECK FAILED for ${failedRuns.map((r) => r.label).join(", ")}: the destination does not match the source.`,
       "See the CORRECTNESS section above and the tool logs.",
     ]);
     return 1;

@@ -19,16 +19,25 @@ const SPARE_BYTES = 8 << 20;
 const SPARE_ENDS = 8;
 
 function recycle(buf: Buffer, ends: Uint32Array): void {
+  // Kept smallest first; when the pool is full, smaller buffers make room for a bigger one.
+  while (spareBytes + buf.length > SPARE_BYTES && spare.length > 0 && (spare[0] as Buffer).length < buf.length) {
+    spareBytes -= (spare.shift() as Buffer).length;
+  }
   if (spareBytes + buf.length <= SPARE_BYTES) {
-    spare.push(buf);
+    let i = spare.length;
+    while (i > 0 && (spare[i - 1] as Buffer).length > buf.length) i--;
+    spare.splice(i, 0, buf);
     spareBytes += buf.length;
   }
   if (spareEnds.length < SPARE_ENDS) spareEnds.push(ends);
 }
 
+/** The smallest spare buffer of at least `bytes` (so it is not grown by copies), or a new one. */
 function bufferOf(bytes: number): Buffer {
-  const buf = spare.pop();
-  if (buf === undefined) return Buffer.allocUnsafe(bytes);
+  const i = spare.findIndex((b) => b.length >= bytes);
+  if (i < 0) return Buffer.allocUnsafe(bytes);
+  const buf = spare[i] as Buffer;
+  spare.splice(i, 1);
   spareBytes -= buf.length;
   return buf;
 }
@@ -37,6 +46,9 @@ function endsOf(lines: number): Uint32Array {
   const ends = spareEnds.pop();
   return ends !== undefined && ends.length === lines ? ends : new Uint32Array(lines);
 }
+
+/** A batch is closed before it passes this many bytes (a single longer line makes its own batch). */
+export const MAX_BATCH_BYTES = 1 << 20;
 
 export class LineBatcher {
   buf: Buffer;
@@ -48,10 +60,20 @@ export class LineBatcher {
 
   constructor(
     private readonly batchSize: number,
-    private readonly initialBytes = 1 << 20,
+    private readonly initialBytes = MAX_BATCH_BYTES,
   ) {
     this.buf = bufferOf(initialBytes);
     this.ends = endsOf(batchSize);
+  }
+
+  /**
+   * Starts a line that takes at most `bytes` (strings aside): a batch that would pass
+   * MAX_BATCH_BYTES with it is closed first, so wide rows make more, smaller requests rather
+   * than bigger buffers. Returns the buffer to write into.
+   */
+  startLine(bytes: number): Buffer {
+    if (this.count > 0 && this.pos + bytes > MAX_BATCH_BYTES) this.closeBatch();
+    return this.reserve(bytes);
   }
 
   /** Makes room for `extra` bytes after pos; returns the buffer to write into (it may be a new one). */
@@ -82,7 +104,7 @@ export class LineBatcher {
       release: () => recycle(buf, ends),
     });
     // The next batch is likely the size of this one: start there, so it is not grown by copies.
-    this.buf = bufferOf(Math.max(this.initialBytes, this.pos + (this.pos >>> 3)));
+    this.buf = bufferOf(Math.max(this.initialBytes, Math.min(this.pos + (this.pos >>> 3), MAX_BATCH_BYTES)));
     this.ends = endsOf(this.batchSize);
     this.pos = 0;
     this.count = 0;

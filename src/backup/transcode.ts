@@ -34,8 +34,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 class Reader {
   pos = 0;
   readonly view: DataView;
+  /** The same bytes as a Buffer, to read ASCII strings from. */
+  private readonly latin1: Buffer;
   constructor(readonly buf: Uint8Array) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.latin1 = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   fail(what: string): never {
     throw new InfluxError(`unexpected MessagePack from the server at offset ${this.pos}: ${what}`);
@@ -84,9 +87,15 @@ class Reader {
   str(): string {
     const len = this.strLength();
     if (len < 0) this.fail("expected a string");
-    const s = utf8.decode(this.buf.subarray(this.pos, this.pos + len));
-    this.pos += len;
-    return s;
+    const start = this.pos;
+    const end = start + len;
+    this.pos = end;
+    // Names and tag values are nearly always ASCII: read as such, without a decoder call per string.
+    const buf = this.buf;
+    for (let i = start; i < end; i++) {
+      if ((buf[i] as number) >= 0x80) return utf8.decode(buf.subarray(start, end));
+    }
+    return this.latin1.toString("latin1", start, end);
   }
   u16(): number {
     const v = this.view.getUint16(this.pos);
@@ -239,22 +248,37 @@ function writeRows(
   for (let i = 0; i < rows; i++) writeRow(r, plan, out, stats);
 }
 
+/** The columns of the last series planned: series after series of an answer have the same. */
+let lastColumns:
+  { target: TranscodeTarget; names: string[]; columns: (Column | undefined)[]; bytes: number } | undefined;
+
 function seriesPlan(
   target: TranscodeTarget,
   tags: Record<string, string> | undefined,
   columnNames: string[],
 ): SeriesPlan {
   const prefix = Buffer.from(seriesKey(target.measurement, tags) + " ", "utf8");
-  let rowBytes = prefix.length + NUMBER_BYTES + 2; // the time, " " and "\n"
-  const columns = columnNames.map((name, i) => {
-    if (i === 0) return undefined;
-    const type = target.fieldTypes.get(name);
-    if (!type) return undefined;
-    const key = Buffer.from(`${escapeFieldKey(target.fieldRenames?.get(name) ?? name)}=`, "utf8");
-    rowBytes += 1 + key.length + NUMBER_BYTES;
-    return { key, type };
-  });
-  return { prefix, columns, rowBytes };
+  const last = lastColumns;
+  if (
+    last === undefined ||
+    last.target !== target ||
+    last.names.length !== columnNames.length ||
+    last.names.some((name, i) => name !== columnNames[i])
+  ) {
+    let bytes = 0;
+    const columns = columnNames.map((name, i) => {
+      if (i === 0) return undefined;
+      const type = target.fieldTypes.get(name);
+      if (!type) return undefined;
+      const key = Buffer.from(`${escapeFieldKey(target.fieldRenames?.get(name) ?? name)}=`, "utf8");
+      bytes += 1 + key.length + NUMBER_BYTES;
+      return { key, type };
+    });
+    lastColumns = { target, names: columnNames, columns, bytes };
+  }
+  const { columns, bytes } = lastColumns as NonNullable<typeof lastColumns>;
+  // The time, " " and "\n" besides the prefix and the fields.
+  return { prefix, columns, rowBytes: prefix.length + NUMBER_BYTES + 2 + bytes };
 }
 
 const TRUE = Buffer.from("true");
@@ -273,7 +297,7 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
     r.fail("expected a time as the first column");
   }
   r.pos = timeAt + 15;
-  let dst = out.reserve(plan.rowBytes);
+  let dst = out.startLine(plan.rowBytes);
   const lineStart = out.pos;
   let at = writeBytes(dst, lineStart, plan.prefix);
   let fields = 0;

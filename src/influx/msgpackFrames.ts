@@ -124,9 +124,17 @@ const skipping: ScanState = { pos: 0, pending: 0 };
  * splitter's own. With `reuse`, that buffer is written over by the next push(): the values a
  * push returns must then be done with before the next one (so no garbage per value).
  */
+/**
+ * Buffers of reuse-mode splitters whose answer ended, for the next answers: a copy reads one
+ * answer per measurement and window, and growing a buffer to a chunk's size each time would
+ * leave megabytes of garbage per answer.
+ */
+const spareBuffers: Buffer[] = [];
+const SPARE_BUFFERS = 2;
+
 export class FrameSplitter {
   /** Bytes of values not yet handed out start at frameStart; size bytes are held. */
-  private buf = Buffer.alloc(0);
+  private buf: Buffer;
   private size = 0;
   private frameStart = 0;
   /** Within a value: how far the scan went, and how many values it still has to pass. */
@@ -134,7 +142,9 @@ export class FrameSplitter {
   /** Values were handed out as views of buf since it was last compacted. */
   private handedOut = false;
 
-  constructor(private readonly reuse = false) {}
+  constructor(private readonly reuse = false) {
+    this.buf = (reuse ? spareBuffers.pop() : undefined) ?? Buffer.alloc(0);
+  }
 
   push(piece: Buffer): Buffer[] {
     this.compact(piece.length);
@@ -161,7 +171,11 @@ export class FrameSplitter {
 
   /** At the end of the stream: the values still waiting (none: every whole value was handed out), and how many bytes were left over (a value cut short). */
   end(): { frames: Buffer[]; leftover: number } {
-    return { frames: [], leftover: this.size - this.frameStart };
+    const leftover = this.size - this.frameStart;
+    if (this.reuse && this.buf.length > 0 && spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(this.buf);
+    this.buf = Buffer.alloc(0);
+    this.size = this.frameStart = 0;
+    return { frames: [], leftover };
   }
 
   /** Scans on in buf[0, n) the value that starts at `start`; true when it ends at state.pos, within n. */

@@ -1,6 +1,6 @@
 import { ExtData, encode } from "@msgpack/msgpack";
 import { emptyStats, seriesToLines } from "../../src/backup/transform";
-import { writeDigits } from "../../src/backup/lineBatcher";
+import { MAX_BATCH_BYTES, writeDigits } from "../../src/backup/lineBatcher";
 import { LineBatcher, transcodeChunk } from "../../src/backup/transcode";
 import { InfluxError } from "../../src/errors";
 import type { FieldType } from "../../src/influx/lineProtocol";
@@ -126,6 +126,25 @@ describe("transcoding MessagePack chunks to line protocol", () => {
     const first = batches[0]!;
     expect(first.body.toString().split("\n").length).toBe(11);
     expect(first.ends[first.ends.length - 1]).toBe(first.body.length);
+  });
+
+  it("cuts a batch of wide rows before it passes 1 MiB, on whole lines", () => {
+    const columns = ["time", ...Array.from({ length: 100 }, (_, i) => `f${i}`)];
+    const wide = new Map(columns.slice(1).map((c) => [c, "float" as FieldType]));
+    const values = Array.from({ length: 1000 }, (_, r) => [
+      BigInt(r + 1),
+      ...columns.slice(1).map((_, i) => r + i / 7),
+    ]);
+    const out = new LineBatcher(5000);
+    transcodeChunk(chunk([{ name: "m", columns, values }]), { measurement: "m", fieldTypes: wide }, out, emptyStats());
+    out.closeBatch();
+    const batches = out.take();
+    expect(batches.length).toBeGreaterThan(1);
+    for (const b of batches) {
+      expect(b.body.length).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+      expect(b.ends[b.ends.length - 1]).toBe(b.body.length);
+    }
+    expect(batches.reduce((n, b) => n + b.ends.length, 0)).toBe(1000);
   });
 
   it("writes new batches into the memory of released ones only, never into one still being written", () => {
