@@ -29,6 +29,8 @@ export function createClient(spec: ClientSpec, config: Config, logger: Logger): 
     timeoutMs: config.timeoutMs,
     retry: { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseDelayMs },
     onRetry: (message) => logger.warning(message),
+    onQueryDone: (statement, ms) =>
+      logger.debug(`${role} answered in ${Math.round(ms)} ms: ${statement.replace(/\s+/g, " ").slice(0, 300)}`),
     gzipWrites: spec.writesTo && config.writeGzip,
   });
   if (server.url.protocol === "https:" && !server.tlsVerify) {

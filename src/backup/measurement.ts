@@ -125,7 +125,8 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
   const windowDone = (window: Window, stats: TransformStats, moveCursor: boolean) => {
     for (const r of writer.takeRejections()) result.rejections.push({ ...r, window });
     if (moveCursor) {
-      if (window.startNs <= plan.cursorCeilingNs) checkNs = window.startNs;
+      // The last window that holds points before the ceiling: the destination must still hold data from there on.
+      if (window.startNs < plan.cursorCeilingNs) checkNs = window.startNs;
       ctx.cursors.set(key, {
         resumeNs: cursorAfter(window, plan.cursorCeilingNs),
         ...(checkNs !== undefined ? { checkNs } : {}),

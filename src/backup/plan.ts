@@ -78,6 +78,19 @@ export function resumePoint(p: {
   return start;
 }
 
+/**
+ * The furthest a run may move its cursor: past the bucket of the newest point once that bucket
+ * is over (its end is at or before `settledNs`, the run's clock less the margin), so the next
+ * run reads nothing of it again; else the start of the bucket that is still filling, which the
+ * next run recomputes. In raw mode (1 ns buckets) that is just after the newest point. Points
+ * that arrive later for a bucket that was over are late data, found by the digests.
+ */
+export function cursorCeiling(newestNs: bigint, settledNs: bigint, bucketNs: bigint): bigint {
+  const newestBucketEnd = alignDown(newestNs, bucketNs) + bucketNs;
+  const filling = alignDown(settledNs, bucketNs);
+  return newestBucketEnd < filling ? newestBucketEnd : filling;
+}
+
 /** The cursor after a window was written: its end, but never past the run's clock (less the margin). */
 export function cursorAfter(window: Window, ceilingNs: bigint): bigint {
   return window.endNs < ceilingNs ? window.endNs : ceilingNs;

@@ -17,6 +17,7 @@ import { findLateData } from "./lateData";
 import type { CopyContext } from "./measurement";
 import {
   alignDown,
+  cursorCeiling,
   digestInterval,
   groupWindows,
   planWindows,
@@ -44,7 +45,7 @@ export interface CopyPlan {
   repairs: Window[];
   /** False for an explicit BACKUP_START..BACKUP_END backfill, which leaves the cursors alone. */
   moveCursor: boolean;
-  /** The cursor never passes this: the bucket of the newest point, and never later than the run's clock less the margin. */
+  /** The cursor never passes this: the end of the newest point's bucket once it is over, else the bucket still filling (see cursorCeiling). */
   cursorCeilingNs: bigint;
   /** Points later than the run's clock (plus the margin): how many values, and the latest. */
   future?: { points: number; latestNs: bigint };
@@ -90,32 +91,27 @@ export async function planCopy(
     return { requests, repairs: [], moveCursor: false, cursorCeilingNs: start, fromNs: start, toNs: ceiling };
   }
 
-  let cursorNs: bigint | undefined;
-  let destNewestNs: bigint | undefined;
-  let sourceOldestNs: bigint | undefined;
-  if (cursor && (await edgeTime(dst, "desc", cursor.checkNs ?? cursor.resumeNs, clock)) !== undefined) {
-    cursorNs = cursor.resumeNs;
-  } else {
-    // No cursor, or the destination no longer holds what it recorded (restored from an older copy).
-    destNewestNs = await findNewest(dst, nowNs, windowNs, clock);
-    if (destNewestNs === undefined) {
-      sourceOldestNs = await edgeTime(src, "asc");
-      if (sourceOldestNs === undefined) return undefined;
-    }
-  }
-  const first = cursorNs === undefined && destNewestNs === undefined;
+  // Independent questions, asked at the same time: where the copy resumes (the destination, or
+  // the source's oldest point for a first backup), the source's newest point at or before the
+  // clock, and points later than the clock.
+  const [start, newest, future] = await Promise.all([
+    resumeFrom(src, dst, cursor, nowNs, windowNs, clock),
+    findNewest(src, nowNs, windowNs, clock),
+    futurePoints(ctx, src, clock),
+  ]);
+  if (start.sourceOldestNs === undefined && start.cursorNs === undefined && start.destNewestNs === undefined)
+    return undefined;
+  const first = start.cursorNs === undefined && start.destNewestNs === undefined;
   const resume = resumePoint({
-    cursorNs,
-    destNewestNs,
-    sourceOldestNs,
+    ...start,
     lookbackNs: config.lookbackNs,
     floorNs: floor,
     bucketNs,
     windowNs,
   });
 
-  const future = await futurePoints(ctx, src, clock);
-  const end = future ? future.latestNs + 1n : clock + 1n;
+  // Up to the newest point (nothing lies between it and the clock), or to the latest point in the future.
+  const end = future ? future.latestNs + 1n : newest !== undefined ? newest + 1n : resume;
   const requests = await windowsToCopy(
     ctx,
     src,
@@ -123,20 +119,15 @@ export async function planCopy(
     end,
     bucketNs,
     windowNs,
-    [sourceOldestNs, future?.latestNs],
+    [start.sourceOldestNs, newest, future?.latestNs],
     alwaysCount,
   );
-  // The cursor stops at the bucket of the newest point at or before the clock (it is recomputed
-  // next time), and never passes the clock less the margin, whatever a device's clock says.
-  const lastPresent = requests
-    .flat()
-    .reverse()
-    .find((w) => w.window.startNs <= clock);
-  const newest =
-    lastPresent &&
-    ((await edgeTime(src, "desc", lastPresent.window.startNs, clock)) ?? (await edgeTime(src, "desc", resume, clock)));
+  // The cursor stops after the bucket of the newest point at or before the clock, or at the
+  // bucket still filling (recomputed next time), and never passes the clock less the margin,
+  // whatever a device's clock says.
   const settled = nowNs - CLOCK_MARGIN_NS;
-  const cursorCeilingNs = newest === undefined ? resume : alignDown(newest < settled ? newest : settled, bucketNs);
+  const ceilingAt = newest === undefined || newest < resume ? resume : cursorCeiling(newest, settled, bucketNs);
+  const cursorCeilingNs = ceilingAt < resume ? resume : ceilingAt;
 
   let repairs: Window[] = [];
   if (!first && config.lateDataHorizonNs > 0n) {
@@ -145,6 +136,28 @@ export async function planCopy(
     repairs = await findLateData(ctx, target, from, resume);
   }
   return { requests, repairs, moveCursor: true, cursorCeilingNs, future, fromNs: resume, toNs: end };
+}
+
+/**
+ * What the resume point is computed from: a cursor the destination still agrees with (it holds
+ * data from the cursor's check point on), else the destination's newest point at or before the
+ * clock, else (nothing copied yet) the source's oldest point; nothing at all when the source is empty.
+ */
+async function resumeFrom(
+  src: MeasurementRef,
+  dst: MeasurementRef,
+  cursor: Cursor | undefined,
+  nowNs: bigint,
+  windowNs: bigint,
+  clock: bigint,
+): Promise<{ cursorNs?: bigint; destNewestNs?: bigint; sourceOldestNs?: bigint }> {
+  if (cursor && (await edgeTime(dst, "desc", cursor.checkNs ?? cursor.resumeNs, clock)) !== undefined) {
+    return { cursorNs: cursor.resumeNs };
+  }
+  // No cursor, or the destination no longer holds what it recorded (restored from an older copy).
+  const destNewestNs = await findNewest(dst, nowNs, windowNs, clock);
+  if (destNewestNs !== undefined) return { destNewestNs };
+  return { sourceOldestNs: await edgeTime(src, "asc") };
 }
 
 /**

@@ -40,6 +40,8 @@ export interface ServerOptions {
   onRetry?: (message: string) => void;
   /** Send write bodies gzip-compressed. */
   gzipWrites?: boolean;
+  /** Told how long each query took, from sending it to the end of its answer (DEBUG logs). */
+  onQueryDone?: (statement: string, ms: number) => void;
 }
 
 export interface QueryOptions {
@@ -128,6 +130,7 @@ export class InfluxClient {
    * last chunk: nothing truncated is ever passed on as complete.
    */
   async *stream(statement: string, options: QueryOptions = {}): AsyncGenerator<Series> {
+    const started = performance.now();
     const res = await this.openQuery(statement, options);
     let partial = true;
     let chunks = 0;
@@ -146,6 +149,7 @@ export class InfluxClient {
       res.destroy();
     }
     this.checkComplete(res, statement, chunks, partial);
+    this.options.onQueryDone?.(statement, performance.now() - started);
   }
 
   /**
@@ -160,6 +164,7 @@ export class InfluxClient {
     options: QueryOptions,
     onChunk: (frame: Buffer) => Promise<boolean> | boolean,
   ): Promise<void> {
+    const started = performance.now();
     const res = await this.openQuery(statement, options);
     let partial = true;
     let chunks = 0;
@@ -184,6 +189,7 @@ export class InfluxClient {
       res.destroy();
     }
     this.checkComplete(res, statement, chunks, partial);
+    this.options.onQueryDone?.(statement, performance.now() - started);
   }
 
   private async openQuery(statement: string, options: QueryOptions): Promise<http.IncomingMessage> {

@@ -2,6 +2,7 @@ import {
   alignDown,
   alignUp,
   cursorAfter,
+  cursorCeiling,
   planWindows,
   resumePoint,
   groupWindows,
@@ -83,6 +84,22 @@ describe("planning", () => {
   it("moves the cursor to a window's end, but never past the run's clock", () => {
     expect(cursorAfter({ startNs: 0n, endNs: DAY }, 5n * DAY)).toBe(DAY);
     expect(cursorAfter({ startNs: DAY, endNs: 2n * DAY }, DAY + 300n)).toBe(DAY + 300n);
+  });
+
+  it("lets the cursor pass a bucket that is over, and stop at the bucket still filling", () => {
+    // Newest point at 2 DAY + 10 in bucket [2 DAY, 2 DAY + 300); the run's clock (less the margin) long after.
+    expect(cursorCeiling(2n * DAY + 10n, 3n * DAY, M5)).toBe(2n * DAY + M5);
+    // The clock inside the newest point's bucket: that bucket is still filling and is read again.
+    expect(cursorCeiling(2n * DAY + 10n, 2n * DAY + 200n, M5)).toBe(2n * DAY);
+    // A point later than the settled clock (within the margin): the bucket of the clock.
+    expect(cursorCeiling(2n * DAY + 700n, 2n * DAY + 400n, M5)).toBe(2n * DAY + M5);
+    // The bucket just over at the clock: passed.
+    expect(cursorCeiling(2n * DAY + 10n, 2n * DAY + M5, M5)).toBe(2n * DAY + M5);
+    // Raw mode (1 ns buckets): just after the newest point, never past the clock.
+    expect(cursorCeiling(DAY + 5n, 2n * DAY, 1n)).toBe(DAY + 6n);
+    expect(cursorCeiling(3n * DAY, 2n * DAY, 1n)).toBe(2n * DAY);
+    // Before 1970.
+    expect(cursorCeiling(-10n, DAY, M5)).toBe(0n);
   });
 
   it("finds the windows that hold data from a count per window, whatever the first label", () => {
