@@ -8,6 +8,8 @@ import { fieldTypes, freshName, type InfluxServer } from "./helpers/influxServer
 import { useServerPair } from "./helpers/serverPair";
 import { backup } from "./helpers/runBackup";
 
+const SECOND = 1_000_000_000n;
+
 const CPU_FIELDS = { usage: "float", count: "integer", state: "string", up: "boolean" } as const;
 const EVENT_FIELDS = { message: "string", ok: "boolean" } as const;
 
@@ -116,9 +118,12 @@ describe("aggregated backup", () => {
     const dstInc = freshName("inc_b");
     const dstOnce = freshName("inc_once");
     await source.query(`CREATE DATABASE ${src}`);
+    const clock = (ns: bigint) => ({ now: () => Number(ns / 1_000_000n) });
     const cut = START + DAY + 2n * MINUTE; // inside a 5m bucket
     await writeAll((l) => source.write(src, l), cpuLines({ end: cut, seed: 7 }));
-    expect((await backup(envFor(src, dstInc, { DAYS_OF_PAGINATION: "0.5" }))).summary.ok).toBe(true);
+    // The first run's clock is 10 s after the newest point: its bucket is still filling.
+    const env = envFor(src, dstInc, { DAYS_OF_PAGINATION: "0.5" });
+    expect((await backup(env, clock(cut + 10n * SECOND))).summary.ok).toBe(true);
 
     // New data lands in the bucket that was still filling, and after it.
     await source.write(
@@ -126,21 +131,27 @@ describe("aggregated backup", () => {
       [`cpu,host=h1,region=eu usage=99.5,count=5i ${cut + 1n}`, `cpu,host=h9,region=eu usage=1 ${cut + 2n}`].join("\n"),
     );
     await writeAll((l) => source.write(src, l), cpuLines({ start: cut + 3n * MINUTE, end: cut + DAY / 2n, seed: 8 }));
-    expect((await backup(envFor(src, dstInc, { DAYS_OF_PAGINATION: "0.5" }))).summary.ok).toBe(true);
-    expect((await backup(envFor(src, dstOnce, { DAYS_OF_PAGINATION: "0.5" }))).summary.ok).toBe(true);
+    const later = clock(cut + DAY / 2n + 10n * SECOND);
+    expect((await backup(env, later)).summary.ok).toBe(true);
+    expect((await backup(envFor(src, dstOnce, { DAYS_OF_PAGINATION: "0.5" }), later)).summary.ok).toBe(true);
 
     const expected = await expectedAggregate(source, src, "autogen", "cpu", CPU_FIELDS, "5m");
     expect(diffPoints(expected, await actualPoints(dest, dstInc, "autogen", "cpu"))).toEqual([]);
     expect(diffPoints(expected, await actualPoints(dest, dstOnce, "autogen", "cpu"))).toEqual([]);
 
-    // Nothing new: only the last bucket is recomputed, content unchanged. Each of the 4 series
-    // has at most one point there, sent as at most two lines (numeric and non-numeric part).
+    // Nothing new, an hour later: the bucket that was still filling at the previous run's clock
+    // is recomputed once more (one line per series there, content unchanged); then it is over,
+    // and the next run reads and writes nothing.
     const before = await dest.queryText(`SELECT * FROM cpu GROUP BY *`, dstInc);
-    const again = await backup(envFor(src, dstInc, { DAYS_OF_PAGINATION: "0.5" }));
+    const hourLater = clock(cut + DAY / 2n + 60n * MINUTE);
+    const again = await backup(env, hourLater);
     expect(again.summary.ok).toBe(true);
     expect(again.summary.pointsWritten).toBeGreaterThan(0);
-    expect(again.summary.pointsWritten).toBeLessThanOrEqual(8);
+    expect(again.summary.pointsWritten).toBeLessThanOrEqual(4);
     expect(await dest.queryText(`SELECT * FROM cpu GROUP BY *`, dstInc)).toBe(before);
+    const quiet = await backup(env, hourLater);
+    expect(quiet.summary.ok).toBe(true);
+    expect(quiet.summary.pointsWritten).toBe(0);
   });
 
   it("copies every retention policy that holds data, keeping the default and durations", async () => {

@@ -11,6 +11,8 @@ import { expectSameAnswer } from "./helpers/compare";
 import { backup } from "./helpers/runBackup";
 import { TcpProxy } from "./helpers/tcpProxy";
 
+const SECOND = 1_000_000_000n;
+
 const servers = useServerPair("raw");
 const envFor = servers.envFor;
 let source: InfluxServer;
@@ -138,17 +140,19 @@ describe("raw backup", () => {
     await expectIdentical(src, dst, "cpu");
   });
 
-  it("resumes at the newest copied point inclusively, so a point at exactly that time is not skipped", async () => {
+  it("reads again what lies within a minute of the run's clock, so a point that arrives later at exactly the newest copied time is not skipped", async () => {
     const src = freshName("resume");
     const dst = freshName("resume_b");
     const once = freshName("resume_once");
     await source.query(`CREATE DATABASE ${src}`);
     const t = START + 5n * MINUTE;
+    const clock = (ns: bigint) => ({ now: () => Number(ns / 1_000_000n) });
     await source.write(src, [`m,s=a v=1 ${START}`, `m,s=a v=2 ${t}`].join("\n"));
-    expect((await backup(envFor(src, dst))).summary.ok).toBe(true);
-    // Another series gets a point at exactly the resume time, and later points follow.
+    // The run's clock is 10 s after t: t is within the one-minute margin, where points may still land.
+    expect((await backup(envFor(src, dst), clock(t + 10n * SECOND))).summary.ok).toBe(true);
+    // Another series gets a point at exactly that time, and later points follow.
     await source.write(src, [`m,s=b v=3 ${t}`, `m,s=a v=4 ${t + 1n}`].join("\n"));
-    const second = await backup(envFor(src, dst));
+    const second = await backup(envFor(src, dst), clock(t + 20n * SECOND));
     expect(second.summary.ok).toBe(true);
     expect(second.summary.pointsWritten).toBe(3); // the point at t (re-written), b at t, and t+1
     expect((await backup(envFor(src, once))).summary.ok).toBe(true);
@@ -156,9 +160,12 @@ describe("raw backup", () => {
     expect(await dest.queryText(`SELECT * FROM /.*/ GROUP BY *`, once)).toBe(
       await dest.queryText(`SELECT * FROM /.*/ GROUP BY *`, dst),
     );
-    // Nothing new: only the newest instant is read again.
-    const third = await backup(envFor(src, dst));
-    expect(third.summary.pointsWritten).toBe(1);
+    // Two minutes later: what was within the previous run's margin is read once more, then nothing.
+    const third = await backup(envFor(src, dst), clock(t + 2n * MINUTE));
+    expect(third.summary.pointsWritten).toBe(3);
+    const fourth = await backup(envFor(src, dst), clock(t + 2n * MINUTE));
+    expect(fourth.summary.ok).toBe(true);
+    expect(fourth.summary.pointsWritten).toBe(0);
     await expectIdentical(src, dst);
   });
 
