@@ -411,6 +411,8 @@ interface ToolResult {
   busy: boolean;
   /** Queries the tool sent to each server (from its DEBUG log). */
   queries: { source: number; destination: number };
+  /** The tool's own peaks by kind, MiB (rss, heapTotal, heapUsed, external, arrayBuffers), from its DEBUG log. */
+  memory: Record<string, number>;
   check: CheckResult;
   logFile: string;
   profile?: ProfileSummary;
@@ -514,6 +516,8 @@ async function toolRun(ctx: Ctx, spec: ToolSpec, attempt: number): Promise<ToolR
   }
   if (!SETTINGS.keep && !spec.keepCopy && !spec.resumes) await dest.http.query(`DROP DATABASE "${destDb}"`);
   const logText = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
+  const peaks = / memory peaks during the run (.*)$/m.exec(logText)?.[1] ?? "";
+  const memory = Object.fromEntries([...peaks.matchAll(/(\w+)MiB=([\d.]+)/g)].map((m) => [m[1]!, Number(m[2])]));
   const queries = {
     source: (logText.match(/ source answered in /g) ?? []).length,
     destination: (logText.match(/ destination answered in /g) ?? []).length,
@@ -530,6 +534,7 @@ async function toolRun(ctx: Ctx, spec: ToolSpec, attempt: number): Promise<ToolR
     cpu,
     busy,
     queries,
+    memory,
     check,
     logFile,
   };
@@ -766,6 +771,7 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
   }
 
   let telegraf: ToolSeries | undefined;
+  let telegrafOne: ToolSeries | undefined;
   let td: TelegrafDataset | undefined;
   if (!SETTINGS.skipTelegraf) {
     const perHost = telegrafDataset(1, 1);
@@ -791,7 +797,17 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
       env: { CONCURRENCY: "2" },
       check: telegrafChecks(ctx, "telegraf", td),
     });
-    series.push(telegraf);
+    // The same copy one measurement at a time: what CONCURRENCY=2 gains (or costs) on this machine.
+    telegrafOne = await repeatTool(ctx, {
+      label: "telegraf_raw_c1",
+      title: "raw, Telegraf-shaped, CONCURRENCY=1",
+      mode: "raw",
+      sourceDb: "telegraf",
+      points: totalTelegrafPoints(td),
+      env: { CONCURRENCY: "1" },
+      check: telegrafChecks(ctx, "telegraf", td),
+    });
+    series.push(telegraf, telegrafOne);
   }
 
   let hc:
@@ -934,7 +950,9 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
         spreadText(t.cpuPerMillion, 2, n),
         `${t.busyRuns}/${n} BUSY`.replace(/^0\/\d+ BUSY$/, "-"),
         t.ok ? "OK" : "MISMATCH",
-        `tool says ${last.run.summary.seconds ?? "?"} s, read ${last.run.summary.read ?? "?"} written ${last.run.summary.written ?? "?"} (last run); ${serverCpu(last.cpu)}`,
+        `tool says ${last.run.summary.seconds ?? "?"} s, read ${last.run.summary.read ?? "?"} written ${last.run.summary.written ?? "?"}; ` +
+          `peaks: JS heap ${fix(last.memory.heapTotal ?? NaN, 1)}, buffers ${fix(last.memory.arrayBuffers ?? NaN, 1)} MiB; ` +
+          `queries ${last.queries.source} src, ${last.queries.destination} dst (last run); ${serverCpu(last.cpu)}`,
       ];
     }),
   ];
@@ -1029,6 +1047,17 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
         : "skipped",
       hc ? hcIncrWritten === 0 && hcIncrRatio <= TARGETS.incrementalVsFirst : undefined,
       hc ? anyBusy(hc.incremental) : false,
+    ),
+  );
+
+  targets.push(
+    target(
+      `CONCURRENCY=2 is not slower than CONCURRENCY=1, within 5 % (Telegraf-shaped raw copy, medians of ${reps})`,
+      telegraf && telegrafOne
+        ? `${fix(telegraf.wall.median)} s vs ${fix(telegrafOne.wall.median)} s (${fix(telegrafOne.wall.median / telegraf.wall.median)} x as fast); tool CPU ${fix(telegraf.cpuPerMillion.median)} vs ${fix(telegrafOne.cpuPerMillion.median)} s per 1M`
+        : "skipped",
+      telegraf && telegrafOne ? telegraf.wall.median <= telegrafOne.wall.median * 1.05 : undefined,
+      telegraf && telegrafOne ? anyBusy(telegraf) || anyBusy(telegrafOne) : false,
     ),
   );
 

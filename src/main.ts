@@ -11,6 +11,7 @@ import { runBackup } from "./backup/engine";
 import { describeConfig, parseConfig, type Config } from "./config";
 import { ConfigError, errorMessage } from "./errors";
 import { runRestore } from "./restore/restore";
+import { describeMemoryPeaks, sampleMemoryPeaks } from "./observability/memoryPeaks";
 import { createLogger, flushLogger, type Logger } from "./logger";
 import { startHealthServer } from "./observability/health";
 import { BackupMetrics } from "./observability/metrics";
@@ -91,7 +92,9 @@ async function main(): Promise<number> {
     run: async (signal) => {
       runs++;
       const deps = { config, source, destination, logger: logger.child({ run: runs }), cursors, signal };
+      const memory = sampleMemoryPeaks();
       const summary = await runBackup({ ...deps, onProgress: (p) => metrics.recordProgress(p) });
+      deps.logger.debug("memory peaks during the run", describeMemoryPeaks(memory.stop()));
       if (config.verifyAfterRun && !summary.aborted) {
         const verified = await runVerify({ ...deps, repair: config.verifyRepair });
         metrics.recordVerify(verified);
@@ -197,7 +200,9 @@ async function restoreOnce(config: Config, logger: Logger): Promise<number> {
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   try {
+    const memory = sampleMemoryPeaks();
     const summary = await runRestore({ config, backup, target, logger, cursors, signal: controller.signal });
+    logger.debug("memory peaks during the run", describeMemoryPeaks(memory.stop()));
     return summary.ok || summary.aborted ? EXIT_OK : EXIT_BACKUP_FAILED;
   } catch (err) {
     if (err instanceof ConfigError) {

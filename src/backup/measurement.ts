@@ -270,12 +270,16 @@ async function readWindow(
   const lines = new LineBatcher(writer.batchSize);
   const out = transcodeTarget(target);
   const query = windowQuery(ctx.config, target, window);
-  await ctx.source.readChunks(query, { db: target.sourceDb, signal: ctx.signal }, async (chunk) => {
-    const { partial } = transcodeChunk(chunk, out, lines, stats);
-    if (!partial) lines.closeBatch();
-    for (const batch of lines.take()) await writer.add(batch);
-    return partial;
-  });
+  try {
+    await ctx.source.readChunks(query, { db: target.sourceDb, signal: ctx.signal }, async (chunk) => {
+      const { partial } = transcodeChunk(chunk, out, lines, stats);
+      if (!partial) lines.closeBatch();
+      for (const batch of lines.take()) await writer.add(batch);
+      return partial;
+    });
+  } finally {
+    lines.dispose();
+  }
 }
 
 function hasEdgeBuckets(config: Config, window: Window): boolean {
@@ -306,18 +310,22 @@ async function copyWindowsInOneRequest(
   let stats = emptyStats();
   let statementsDone = 0;
   let windowsDone = 0;
-  await ctx.source.readChunks(statements.join(";\n"), { db: target.sourceDb, signal: ctx.signal }, async (chunk) => {
-    const { partial, completed } = transcodeChunk(chunk, out, lines, stats);
-    if (!partial) lines.closeBatch();
-    for (const batch of lines.take()) await writer.add(batch);
-    statementsDone += completed;
-    // One statement a window: each completed statement is a window done.
-    while (windowsDone < statementsDone) {
-      await writer.flush();
-      onWindow(windows[windowsDone] as Window, stats);
-      stats = emptyStats();
-      windowsDone++;
-    }
-    return statementsDone < statements.length;
-  });
+  try {
+    await ctx.source.readChunks(statements.join(";\n"), { db: target.sourceDb, signal: ctx.signal }, async (chunk) => {
+      const { partial, completed } = transcodeChunk(chunk, out, lines, stats);
+      if (!partial) lines.closeBatch();
+      for (const batch of lines.take()) await writer.add(batch);
+      statementsDone += completed;
+      // One statement a window: each completed statement is a window done.
+      while (windowsDone < statementsDone) {
+        await writer.flush();
+        onWindow(windows[windowsDone] as Window, stats);
+        stats = emptyStats();
+        windowsDone++;
+      }
+      return statementsDone < statements.length;
+    });
+  } finally {
+    lines.dispose();
+  }
 }

@@ -1,6 +1,6 @@
 import { ExtData, encode } from "@msgpack/msgpack";
 import { emptyStats, seriesToLines } from "../../src/backup/transform";
-import { MAX_BATCH_BYTES, writeDigits } from "../../src/backup/lineBatcher";
+import { MAX_BATCH_BYTES, spareBufferBytes, writeDigits } from "../../src/backup/lineBatcher";
 import { LineBatcher, transcodeChunk } from "../../src/backup/transcode";
 import { InfluxError } from "../../src/errors";
 import type { FieldType } from "../../src/influx/lineProtocol";
@@ -212,6 +212,24 @@ describe("transcoding MessagePack chunks to line protocol", () => {
     expect(() =>
       transcodeChunk(encode({ error: "top" }), { measurement: "m", fieldTypes: types }, out, emptyStats()),
     ).toThrow("top");
+  });
+});
+
+describe("batch buffers", () => {
+  it("go back to the pool when an answer is read, pending lines dropped, so a window leaves no buffer behind", () => {
+    const lines = new LineBatcher(10);
+    const buf = lines.reserve(5);
+    buf.write("x=1\n", 0);
+    lines.endLine(4);
+    const before = spareBufferBytes();
+    lines.dispose();
+    expect(spareBufferBytes()).toBeGreaterThan(before);
+    expect(lines.pending).toBe(0);
+    // The next reader starts in a buffer from the pool.
+    const pooled = spareBufferBytes();
+    new LineBatcher(10);
+    expect(spareBufferBytes()).toBeLessThan(pooled);
+    lines.dispose(); // twice is harmless
   });
 });
 
