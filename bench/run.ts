@@ -518,9 +518,10 @@ async function toolRun(ctx: Ctx, spec: ToolSpec, attempt: number): Promise<ToolR
   const logText = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
   const peaks = / memory peaks during the run (.*)$/m.exec(logText)?.[1] ?? "";
   const memory = Object.fromEntries([...peaks.matchAll(/(\w+)MiB=([\d.]+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  // The server read from and the server written to (a restore reads "backup", writes "restore target").
   const queries = {
-    source: (logText.match(/ source answered in /g) ?? []).length,
-    destination: (logText.match(/ destination answered in /g) ?? []).length,
+    source: (logText.match(/ (source|backup) answered in /g) ?? []).length,
+    destination: (logText.match(/ (destination|restore target) answered in /g) ?? []).length,
   };
   return {
     label,
