@@ -208,8 +208,12 @@ interface LoadResult {
 }
 
 async function load(server: Server, db: string, ds: Dataset): Promise<LoadResult> {
+  return loadBatches(server, db, timeMajorBatches(ds, SETTINGS.batchLines), totalPoints(ds));
+}
+
+/** Writes the batches with SETTINGS.loadWriters concurrent writers into a new database. */
+async function loadBatches(server: Server, db: string, batches: Iterator<string>, points: number): Promise<LoadResult> {
   await server.http.query(`CREATE DATABASE "${db}"`);
-  const batches = timeMajorBatches(ds, SETTINGS.batchLines);
   const began = performance.now();
   const writer = async () => {
     for (;;) {
@@ -220,7 +224,6 @@ async function load(server: Server, db: string, ds: Dataset): Promise<LoadResult
   };
   await Promise.all(Array.from({ length: SETTINGS.loadWriters }, writer));
   const seconds = (performance.now() - began) / 1000;
-  const points = totalPoints(ds);
   return { db, points, seconds, pointsPerSec: rate(points, seconds) };
 }
 
@@ -633,20 +636,7 @@ function telegrafChecks(ctx: Ctx, sourceDb: string, td: TelegrafDataset) {
 }
 
 async function loadTelegraf(server: Server, db: string, td: TelegrafDataset): Promise<LoadResult> {
-  await server.http.query(`CREATE DATABASE "${db}"`);
-  const batches = telegrafBatches(td, SETTINGS.batchLines);
-  const began = performance.now();
-  const writer = async () => {
-    for (;;) {
-      const next = batches.next();
-      if (next.done) return;
-      await server.http.write(db, next.value);
-    }
-  };
-  await Promise.all(Array.from({ length: SETTINGS.loadWriters }, writer));
-  const seconds = (performance.now() - began) / 1000;
-  const points = totalTelegrafPoints(td);
-  return { db, points, seconds, pointsPerSec: rate(points, seconds) };
+  return loadBatches(server, db, telegrafBatches(td, SETTINGS.batchLines), totalTelegrafPoints(td));
 }
 
 // ---------------------------------------------------------------------------------------------
