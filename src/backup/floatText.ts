@@ -64,13 +64,9 @@ export function writeFloatText(dst: Buffer, at: number, src: DataView, offset: n
   // vh = high × 10^8 + low exactly (high × 10^8 has at most 49 significant bits).
   let high = Math.floor(vh / 1e8);
   let low = vh - high * 1e8;
-  if (low < 0) {
-    low += 1e8;
-    high--;
-  } else if (low >= 1e8) {
-    low -= 1e8;
-    high++;
-  }
+  let c = carry(low);
+  high += c;
+  low -= c * 1e8;
 
   // v's rounding interval, scaled: (V - below, V + above); its bounds read back as v too
   // when v's significand is even (a decimal exactly half-way rounds to the even neighbour).
@@ -101,14 +97,15 @@ export function writeFloatText(dst: Buffer, at: number, src: DataView, offset: n
     if ((rest === 0.5 || rest === -0.5) && best % 2 !== 0) best += rest > 0 ? 1 : -1;
   }
   low += best;
-  if (low < 0) {
-    low += 1e8;
-    high--;
-  } else if (low >= 1e8) {
-    low -= 1e8;
-    high++;
-  }
+  c = carry(low);
+  high += c;
+  low -= c * 1e8;
   return place(dst, at, v < 0, high, low, e + 1);
+}
+
+/** What moves from the low eight digits into the high ones to bring `low` back into [0, 1e8): -1, 0 or 1. */
+function carry(low: number): number {
+  return low < 0 ? -1 : low >= 1e8 ? 1 : 0;
 }
 
 /** Whether lowS + lowE < j < highS + highE (bounds included when `closed`), exactly. */

@@ -18,7 +18,7 @@ import { cursorAfter, planWindows, windowLength, type Window } from "./plan";
 import { ProgressReporter, describeProgress, type Progress } from "./progress";
 import type { MeasurementTarget } from "./targets";
 import { addStats, emptyStats, type TransformStats } from "./transform";
-import { LineBatcher, transcodeChunk } from "./transcode";
+import { LineBatcher, transcodeChunk, type ChunkInfo } from "./transcode";
 import { BatchWriter, type Rejection } from "./writer";
 
 export interface MeasurementResult extends TransformStats {
@@ -255,11 +255,7 @@ async function copyWindow(
   }
 }
 
-/**
- * Reads a window with one query and writes what it answers: each answer chunk is transcoded
- * from MessagePack straight into line protocol bytes, and full batches go to the writer
- * before the next chunk is read.
- */
+/** Reads a window with one query and writes what it answers. */
 async function readWindow(
   ctx: CopyContext,
   target: MeasurementTarget,
@@ -267,15 +263,37 @@ async function readWindow(
   writer: BatchWriter,
   stats: TransformStats,
 ): Promise<void> {
+  await readAnswer(
+    ctx,
+    target,
+    windowQuery(ctx.config, target, window),
+    writer,
+    () => stats,
+    ({ partial }) => partial,
+  );
+}
+
+/**
+ * Reads one request's answer: each chunk is transcoded from MessagePack straight into line
+ * protocol bytes (counted into `stats()`), and full batches go to the writer before the next
+ * chunk is read and before `afterChunk` is told about it; it says whether more chunks follow.
+ */
+async function readAnswer(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  query: string,
+  writer: BatchWriter,
+  stats: () => TransformStats,
+  afterChunk: (chunk: ChunkInfo) => Promise<boolean> | boolean,
+): Promise<void> {
   const lines = new LineBatcher(writer.batchSize);
   const out = transcodeTarget(target);
-  const query = windowQuery(ctx.config, target, window);
   try {
     await ctx.source.readChunks(query, { db: target.sourceDb, signal: ctx.signal }, async (chunk) => {
-      const { partial } = transcodeChunk(chunk, out, lines, stats);
-      if (!partial) lines.closeBatch();
+      const info = transcodeChunk(chunk, out, lines, stats());
+      if (!info.partial) lines.closeBatch();
       for (const batch of lines.take()) await writer.add(batch);
-      return partial;
+      return afterChunk(info);
     });
   } finally {
     lines.dispose();
@@ -305,16 +323,16 @@ async function copyWindowsInOneRequest(
   onWindow: (window: Window, stats: TransformStats) => void,
 ): Promise<void> {
   const statements = windows.map((w) => windowQuery(ctx.config, target, w));
-  const lines = new LineBatcher(writer.batchSize);
-  const out = transcodeTarget(target);
   let stats = emptyStats();
   let statementsDone = 0;
   let windowsDone = 0;
-  try {
-    await ctx.source.readChunks(statements.join(";\n"), { db: target.sourceDb, signal: ctx.signal }, async (chunk) => {
-      const { partial, completed } = transcodeChunk(chunk, out, lines, stats);
-      if (!partial) lines.closeBatch();
-      for (const batch of lines.take()) await writer.add(batch);
+  await readAnswer(
+    ctx,
+    target,
+    statements.join(";\n"),
+    writer,
+    () => stats,
+    async ({ completed }) => {
       statementsDone += completed;
       // One statement a window: each completed statement is a window done.
       while (windowsDone < statementsDone) {
@@ -324,8 +342,6 @@ async function copyWindowsInOneRequest(
         windowsDone++;
       }
       return statementsDone < statements.length;
-    });
-  } finally {
-    lines.dispose();
-  }
+    },
+  );
 }

@@ -99,8 +99,7 @@ export async function planCopy(
     findNewest(src, nowNs, windowNs, clock),
     futurePoints(ctx, src, clock),
   ]);
-  if (start.sourceOldestNs === undefined && start.cursorNs === undefined && start.destNewestNs === undefined)
-    return undefined;
+  if (!start) return undefined;
   const first = start.cursorNs === undefined && start.destNewestNs === undefined;
   const resume = resumePoint({
     ...start,
@@ -126,8 +125,8 @@ export async function planCopy(
   // bucket still filling (recomputed next time), and never passes the clock less the margin,
   // whatever a device's clock says.
   const settled = nowNs - CLOCK_MARGIN_NS;
-  const ceilingAt = newest === undefined || newest < resume ? resume : cursorCeiling(newest, settled, bucketNs);
-  const cursorCeilingNs = ceilingAt < resume ? resume : ceilingAt;
+  const limit = newest === undefined ? resume : cursorCeiling(newest, settled, bucketNs);
+  const cursorCeilingNs = limit > resume ? limit : resume;
 
   let repairs: Window[] = [];
   if (!first && config.lateDataHorizonNs > 0n) {
@@ -141,7 +140,7 @@ export async function planCopy(
 /**
  * What the resume point is computed from: a cursor the destination still agrees with (it holds
  * data from the cursor's check point on), else the destination's newest point at or before the
- * clock, else (nothing copied yet) the source's oldest point; nothing at all when the source is empty.
+ * clock, else (nothing copied yet) the source's oldest point; undefined when the source is empty.
  */
 async function resumeFrom(
   src: MeasurementRef,
@@ -150,14 +149,15 @@ async function resumeFrom(
   nowNs: bigint,
   windowNs: bigint,
   clock: bigint,
-): Promise<{ cursorNs?: bigint; destNewestNs?: bigint; sourceOldestNs?: bigint }> {
+): Promise<{ cursorNs?: bigint; destNewestNs?: bigint; sourceOldestNs?: bigint } | undefined> {
   if (cursor && (await edgeTime(dst, "desc", cursor.checkNs ?? cursor.resumeNs, clock)) !== undefined) {
     return { cursorNs: cursor.resumeNs };
   }
   // No cursor, or the destination no longer holds what it recorded (restored from an older copy).
   const destNewestNs = await findNewest(dst, nowNs, windowNs, clock);
   if (destNewestNs !== undefined) return { destNewestNs };
-  return { sourceOldestNs: await edgeTime(src, "asc") };
+  const sourceOldestNs = await edgeTime(src, "asc");
+  return sourceOldestNs === undefined ? undefined : { sourceOldestNs };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { InfluxError } from "../../src/errors";
 import { InfluxClient } from "../../src/influx/client";
-import { DAY, MINUTE, START, cpuLines, writeAll } from "./helpers/dataset";
+import { DAY, MINUTE, START, cpuLines, rng, writeAll } from "./helpers/dataset";
 import { fieldTypes, freshName, type InfluxServer } from "./helpers/influxServer";
 import { useServerPair } from "./helpers/serverPair";
 import { expectSameAnswer } from "./helpers/compare";
@@ -52,13 +52,7 @@ describe("raw backup", () => {
 
   it("copies random doubles bit for bit: full precision, short decimals, tiny, huge, subnormal, next to powers of ten", async () => {
     const seed = Number(process.env.FLOAT_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    let state = seed || 1;
-    const random = () => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 4294967296;
-    };
+    const random = rng(seed);
     const f64 = new Float64Array(1);
     const u32 = new Uint32Array(f64.buffer);
     const values: number[] = [];

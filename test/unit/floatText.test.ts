@@ -1,15 +1,5 @@
 import { writeFloatText } from "../../src/backup/floatText";
-
-/** seeded xorshift, so a failure can be replayed */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../integration/helpers/dataset";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
