@@ -4,7 +4,14 @@
  */
 import type { Aggregation } from "../config";
 
-const count = (n: number) => n.toLocaleString("en-US");
+/**
+ * 1234567 as "1,234,567", as toLocaleString("en-US") writes it for whole numbers, without the
+ * ~15 ms of CPU its first call costs (loading ICU's number formats).
+ */
+export const count = (n: number): string => {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString("en-US");
+  return n < 0 ? `-${count(-n)}` : String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+};
 const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 

@@ -13,6 +13,7 @@
  * Outside 1e-6 ≤ |v| < 1e15, and next to a power of ten, it declines (returns -1) and the
  * caller uses String(v); the unit tests compare it with String(v) on millions of doubles.
  */
+import { writeFixedDigits } from "./lineBatcher";
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** 10^(i - 6) for i = 0..21: TENS[e + 7] is 10^(e + 1). */
@@ -83,7 +84,7 @@ export function writeFloatText(dst: Buffer, at: number, src: DataView, offset: n
   const highE = twoSumError(vl, above, highS);
 
   // 16 digits: the multiples of 10 next to V; the closest inside, on a tie the even one.
-  const t = low % 10;
+  const t = (low | 0) % 10; // an int32 remainder: a double's % is a runtime call
   let best = NaN;
   for (let j = -t - 10; j <= 20 - t; j += 10) {
     if (!inside(j, lowS, lowE, highS, highE, even)) continue;
@@ -136,8 +137,9 @@ function twoSumError(a: number, b: number, sum: number): number {
 /**
  * Writes the 17-digit integer high × 10^8 + low (high has 9 digits) as its significant digits,
  * trailing zeros dropped, with the decimal point after `point` of them (point ≤ 0: "0." and
- * -point zeros first), as String(v) does between 1e-6 and 1e21. Digits are written from the
- * right, in small-integer arithmetic.
+ * -point zeros first), as String(v) does between 1e-6 and 1e21. All 17 digits are written two
+ * at a time, then the trailing zeros are dropped and the digits after the point moved one byte
+ * right (a fraction always follows: point < the digits kept). The caller leaves room for 26 bytes.
  */
 function place(dst: Buffer, at: number, negative: boolean, high: number, low: number, point: number): number {
   if (negative) dst[at++] = 0x2d;
@@ -146,39 +148,13 @@ function place(dst: Buffer, at: number, negative: boolean, high: number, low: nu
     dst[at++] = 0x2e;
     for (let i = 0; i < -point; i++) dst[at++] = 0x30;
   }
-  let h = high | 0;
-  let l = low | 0;
-  let highDigits = 9;
-  let lowDigits = 8;
-  if (l === 0) {
-    lowDigits = 0;
-    while (h % 10 === 0) {
-      h = (h / 10) | 0;
-      highDigits--;
-    }
-  } else {
-    while (l % 10 === 0) {
-      l = (l / 10) | 0;
-      lowDigits--;
-    }
-  }
-  let left = highDigits + lowDigits; // digits still to write, right to left
-  const dot = point > 0 ? point : -1; // a fraction always follows: point < left
-  const end = at + left + (dot > 0 ? 1 : 0);
-  let pos = end;
-  for (; lowDigits > 0; lowDigits--) {
-    if (left === dot) dst[--pos] = 0x2e;
-    const q = (l / 10) | 0;
-    dst[--pos] = 0x30 + l - q * 10;
-    l = q;
-    left--;
-  }
-  for (; highDigits > 0; highDigits--) {
-    if (left === dot) dst[--pos] = 0x2e;
-    const q = (h / 10) | 0;
-    dst[--pos] = 0x30 + h - q * 10;
-    h = q;
-    left--;
-  }
-  return end;
+  writeFixedDigits(dst, at, high | 0, 9);
+  writeFixedDigits(dst, at + 9, low | 0, 8);
+  let end = at + 17;
+  while (dst[end - 1] === 0x30) end--; // high ≥ 10^8: a digit other than 0 stays
+  if (point <= 0) return end;
+  const dot = at + point;
+  for (let i = end; i > dot; i--) dst[i] = dst[i - 1] as number;
+  dst[dot] = 0x2e;
+  return end + 1;
 }

@@ -22,7 +22,8 @@ export function parseSchedule(get: Get, problems: string[]): ScheduleSettings {
     );
   }
   const timezone = get("BACKUP_TIMEZONE") ?? SCHEDULE_DEFAULTS.BACKUP_TIMEZONE;
-  if (!IANAZone.isValidZone(timezone)) {
+  // "UTC" needs no check: asking ICU about a zone costs ~20 ms of CPU at the first call.
+  if (timezone !== "UTC" && !IANAZone.isValidZone(timezone)) {
     problems.push(
       `BACKUP_TIMEZONE=${JSON.stringify(timezone)}: expected an IANA time zone such as UTC or Europe/Paris`,
     );

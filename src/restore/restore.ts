@@ -20,6 +20,7 @@ import type { Logger } from "../logger";
 import { resolvePairs, runBackup, type RunSummary } from "../backup/engine";
 import type { RunDeps } from "../backup/measurement";
 import { retentionPolicies } from "../backup/targets";
+import { count } from "../backup/describe";
 import { readLatestSnapshot } from "../metadata/record";
 import { continuousQueryFor, type MetadataSnapshot } from "../metadata/snapshot";
 import { resolveBound } from "../config";
@@ -112,7 +113,7 @@ async function describeTarget(
     for (const s of series) held += Math.max(0, ...(s.values?.[0] ?? []).slice(1).map((v) => Number(v ?? 0)));
   }
   logger.info(
-    `restore plan: ${pair.source} on the backup -> ${pair.destination} on ${target.label}; the target already holds ${held.toLocaleString("en-US")} point(s)${range}` +
+    `restore plan: ${pair.source} on the backup -> ${pair.destination} on ${target.label}; the target already holds ${count(held)} point(s)${range}` +
       (held > 0 ? " (points of the same series and time are overwritten with the backup's)" : ""),
   );
 }

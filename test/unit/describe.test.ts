@@ -1,4 +1,4 @@
-import { describeMeasurementCopy, describeRun } from "../../src/backup/describe";
+import { count, describeMeasurementCopy, describeRun } from "../../src/backup/describe";
 
 const fiveMinutes = { mode: "aggregate" as const, bucket: "5m", bucketNs: 300_000_000_000n };
 
@@ -25,5 +25,11 @@ describe("log lines", () => {
     expect(describeRun(run)).toBe(
       "2 databases, 40 measurements: read 12,345 points, wrote 12,345 points, 0 NaN/Inf dropped, 0 failures, 12.3 s",
     );
+  });
+
+  it("group thousands as toLocaleString(\"en-US\") does", () => {
+    for (const n of [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, 33_400, -1234, -999, 2 ** 53 - 1, 1.5, -0.25, 1e21]) {
+      expect(count(n)).toBe(n.toLocaleString("en-US"));
+    }
   });
 });
