@@ -70,7 +70,7 @@ export class LineBatcher {
   /** Offset just past each finished line's "\n", for `count` lines. */
   private ends: Uint32Array;
   private count = 0;
-  private readonly done: Batch[] = [];
+  private readonly finished: Batch[] = [];
 
   constructor(
     private readonly batchSize: number,
@@ -112,7 +112,7 @@ export class LineBatcher {
     if (this.count === 0) return;
     const buf = this.buf;
     const ends = this.ends;
-    this.done.push({
+    this.finished.push({
       body: buf.subarray(0, this.pos),
       ends: ends.subarray(0, this.count),
       release: () => recycle(buf, ends),
@@ -139,11 +139,16 @@ export class LineBatcher {
 
   /** Finished batches, removed from the batcher. */
   take(): Batch[] {
-    return this.done.splice(0, this.done.length);
+    return this.finished.splice(0, this.finished.length);
   }
 
   get pending(): number {
     return this.count;
+  }
+
+  /** How many finished batches wait to be taken. */
+  get done(): number {
+    return this.finished.length;
   }
 }
 

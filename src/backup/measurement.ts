@@ -289,11 +289,15 @@ async function readAnswer(
   const lines = new LineBatcher(writer.batchSize);
   const out = transcodeTarget(target);
   try {
-    await ctx.source.readChunks(query, { db: target.sourceDb, signal: ctx.signal }, async (chunk) => {
+    await ctx.source.readChunks(query, { db: target.sourceDb, signal: ctx.signal }, (chunk) => {
       const info = transcodeChunk(chunk, out, lines, stats());
       if (!info.partial) lines.closeBatch();
-      for (const batch of lines.take()) await writer.add(batch);
-      return afterChunk(info);
+      // Most chunks of a high-cardinality answer fill no batch: nothing to wait for then.
+      if (lines.done === 0) return afterChunk(info);
+      return (async () => {
+        for (const batch of lines.take()) await writer.add(batch);
+        return afterChunk(info);
+      })();
     });
   } finally {
     lines.dispose();

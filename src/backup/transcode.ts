@@ -6,9 +6,17 @@
  * and counted, tags with empty values left out, names line protocol cannot carry refused.
  */
 import { InfluxError } from "../errors";
-import { UnrepresentableError, escapeFieldKey, formatInteger, seriesKey, type FieldType } from "../influx/lineProtocol";
+import {
+  UnrepresentableError,
+  escapeFieldKey,
+  escapeMeasurement,
+  formatInteger,
+  seriesKey,
+  type FieldType,
+} from "../influx/lineProtocol";
 import { valueEnd } from "../influx/msgpackFrames";
 import { writeFloatText } from "./floatText";
+import { isPlainMeasurement, plainSeriesPrefix } from "./seriesPrefix";
 import { LineBatcher, copyBytes, writeAscii, writeBytes, writeDigits, writeFixedDigits } from "./lineBatcher";
 import type { TransformStats } from "./transform";
 
@@ -97,6 +105,25 @@ class Reader {
     }
     return this.latin1.toString("latin1", start, end);
   }
+  /**
+   * Which of `known` (ASCII names) the map key at pos is, -1 for another; moves past the key.
+   * Matching the bytes makes no string: an answer has several keys per series.
+   */
+  keyOf(known: readonly Buffer[]): number {
+    const len = this.strLength();
+    if (len < 0) this.fail("expected a string");
+    const start = this.pos;
+    this.pos = start + len;
+    const buf = this.buf;
+    for (let k = 0; k < known.length; k++) {
+      const name = known[k] as Buffer;
+      if (name.length !== len) continue;
+      let i = 0;
+      while (i < len && buf[start + i] === name[i]) i++;
+      if (i === len) return k;
+    }
+    return -1;
+  }
   u16(): number {
     const v = this.view.getUint16(this.pos);
     this.pos += 2;
@@ -137,9 +164,9 @@ export function transcodeChunk(
   let completed = 0;
   const keys = r.mapLength();
   for (let k = 0; k < keys; k++) {
-    const key = r.str();
-    if (key === "error") throw new InfluxError(r.str());
-    if (key !== "results") {
+    const key = r.keyOf(CHUNK_KEYS);
+    if (key === 0) throw new InfluxError(r.str());
+    if (key !== 1) {
       r.skip();
       continue;
     }
@@ -152,17 +179,22 @@ export function transcodeChunk(
   return { partial, completed };
 }
 
+const names = (...list: string[]) => list.map((n) => Buffer.from(n, "latin1"));
+const CHUNK_KEYS = names("error", "results");
+const RESULT_KEYS = names("error", "partial", "series");
+const SERIES_KEYS = names("tags", "columns", "values");
+
 /** One statement result; returns its partial flag. */
 function readResult(r: Reader, target: TranscodeTarget, out: LineBatcher, stats: TransformStats): boolean {
   let partial = false;
   const keys = r.mapLength();
   for (let k = 0; k < keys; k++) {
-    const key = r.str();
-    if (key === "error") throw new InfluxError(r.str());
-    if (key === "partial") {
+    const key = r.keyOf(RESULT_KEYS);
+    if (key === 0) throw new InfluxError(r.str());
+    if (key === 1) {
       partial = r.peek() === 0xc3;
       r.skip();
-    } else if (key === "series") {
+    } else if (key === 2) {
       const n = r.arrayLength();
       for (let i = 0; i < n; i++) readSeries(r, target, out, stats);
     } else {
@@ -172,34 +204,36 @@ function readResult(r: Reader, target: TranscodeTarget, out: LineBatcher, stats:
   return partial;
 }
 
+/** Where a series' parts are in the chunk: offsets, -1 when absent. */
+interface SeriesParts {
+  tagsAt: number;
+  tagsEnd: number;
+  columnsAt: number;
+  columnsEnd: number;
+}
+
 function readSeries(r: Reader, target: TranscodeTarget, out: LineBatcher, stats: TransformStats): void {
-  let tags: Record<string, string> | undefined;
-  let columnNames: string[] | undefined;
+  const parts: SeriesParts = { tagsAt: -1, tagsEnd: -1, columnsAt: -1, columnsEnd: -1 };
   let valuesAt = -1;
   let done = false;
   const keys = r.mapLength();
   for (let k = 0; k < keys; k++) {
-    const key = r.str();
-    if (key === "tags") {
-      tags = {};
-      const n = r.mapLength();
-      for (let i = 0; i < n; i++) {
-        const tk = r.str();
-        tags[tk] = r.str();
-      }
-    } else if (key === "columns") {
-      const n = r.arrayLength();
-      columnNames = [];
-      for (let i = 0; i < n; i++) columnNames.push(r.str());
-    } else if (key === "values") {
-      if (columnNames) {
-        // InfluxDB sends name, tags and columns first: the rows are written in one pass.
-        writeRows(r, target, tags, columnNames, out, stats);
-        done = true;
-      } else {
-        valuesAt = r.pos; // read once the columns are known
-        r.skip();
-      }
+    const key = r.keyOf(SERIES_KEYS);
+    if (key === 0) {
+      parts.tagsAt = r.pos;
+      r.skip();
+      parts.tagsEnd = r.pos;
+    } else if (key === 1) {
+      parts.columnsAt = r.pos;
+      r.skip();
+      parts.columnsEnd = r.pos;
+    } else if (key === 2 && parts.columnsAt >= 0 && parts.tagsAt >= 0) {
+      // InfluxDB sends name, tags and columns first: the rows are written in one pass.
+      writeRows(r, target, parts, out, stats);
+      done = true;
+    } else if (key === 2) {
+      valuesAt = r.pos; // read once the map is read (a series without tags has no "tags")
+      r.skip();
     } else {
       r.skip();
     }
@@ -207,14 +241,15 @@ function readSeries(r: Reader, target: TranscodeTarget, out: LineBatcher, stats:
   if (done || valuesAt < 0) return;
   const end = r.pos;
   r.pos = valuesAt;
-  writeRows(r, target, tags, columnNames ?? [], out, stats);
+  writeRows(r, target, parts, out, stats);
   r.pos = end;
 }
 
 /** How the rows of one series are written. */
 interface SeriesPlan {
-  /** "measurement,tags " as bytes. */
+  /** "measurement,tags " as bytes: prefix[0, prefixLength). */
   prefix: Buffer;
+  prefixLength: number;
   /** By column index (0, the time, and columns not copied: undefined). */
   columns: (Column | undefined)[];
   /** Room a row can take at most, string values aside. */
@@ -228,8 +263,7 @@ const NUMBER_BYTES = 26;
 function writeRows(
   r: Reader,
   target: TranscodeTarget,
-  tags: Record<string, string> | undefined,
-  columnNames: string[],
+  parts: SeriesParts,
   out: LineBatcher,
   stats: TransformStats,
 ): void {
@@ -237,7 +271,7 @@ function writeRows(
   stats.rows += rows;
   let plan: SeriesPlan;
   try {
-    plan = seriesPlan(target, tags, columnNames);
+    plan = seriesPlan(r, target, parts);
   } catch (err) {
     if (!(err instanceof UnrepresentableError)) throw err;
     stats.unrepresentable += rows;
@@ -248,37 +282,97 @@ function writeRows(
   for (let i = 0; i < rows; i++) writeRow(r, plan, out, stats);
 }
 
-/** The columns of the last series planned: series after series of an answer have the same. */
-let lastColumns:
-  { target: TranscodeTarget; names: string[]; columns: (Column | undefined)[]; bytes: number } | undefined;
+/** The columns of the last series planned, with their bytes: series after series of an answer have the same. */
+let lastColumns: { target: TranscodeTarget; raw: Buffer; columns: (Column | undefined)[]; bytes: number } | undefined;
 
-function seriesPlan(
-  target: TranscodeTarget,
-  tags: Record<string, string> | undefined,
-  columnNames: string[],
-): SeriesPlan {
-  const prefix = Buffer.from(seriesKey(target.measurement, tags) + " ", "utf8");
-  const last = lastColumns;
-  if (
-    last === undefined ||
-    last.target !== target ||
-    last.names.length !== columnNames.length ||
-    last.names.some((name, i) => name !== columnNames[i])
-  ) {
-    let bytes = 0;
-    const columns = columnNames.map((name, i) => {
-      if (i === 0) return undefined;
-      const type = target.fieldTypes.get(name);
-      if (!type) return undefined;
-      const key = Buffer.from(`${escapeFieldKey(target.fieldRenames?.get(name) ?? name)}=`, "utf8");
-      bytes += 1 + key.length + NUMBER_BYTES;
-      return { key, type };
-    });
-    lastColumns = { target, names: columnNames, columns, bytes };
-  }
-  const { columns, bytes } = lastColumns as NonNullable<typeof lastColumns>;
+/** The target whose measurement was last escaped: its bytes when plain (see seriesPrefix.ts). */
+let lastMeasurement: { target: TranscodeTarget; plain: Buffer | undefined } | undefined;
+
+/** Where each series' prefix is written (only one series is written at a time). */
+let prefixBuffer = Buffer.allocUnsafe(1024);
+
+function seriesPlan(r: Reader, target: TranscodeTarget, parts: SeriesParts): SeriesPlan {
+  const columns = columnsOf(r, target, parts);
+  const prefixLength = prefixOf(r, target, parts);
   // The time, " " and "\n" besides the prefix and the fields.
-  return { prefix, columns, rowBytes: prefix.length + NUMBER_BYTES + 2 + bytes };
+  return {
+    prefix: prefixBuffer,
+    prefixLength,
+    columns: columns.columns,
+    rowBytes: prefixLength + NUMBER_BYTES + 2 + columns.bytes,
+  };
+}
+
+function columnsOf(r: Reader, target: TranscodeTarget, parts: SeriesParts): NonNullable<typeof lastColumns> {
+  const { columnsAt, columnsEnd } = parts;
+  const buf = r.buf;
+  const last = lastColumns;
+  if (last !== undefined && last.target === target && last.raw.length === columnsEnd - columnsAt) {
+    let i = 0;
+    while (i < last.raw.length && last.raw[i] === buf[columnsAt + i]) i++;
+    if (i === last.raw.length) return last;
+  }
+  const names = at(r, columnsAt, () => {
+    const n = r.arrayLength();
+    return Array.from({ length: n }, () => r.str());
+  });
+  let bytes = 0;
+  const columns = (names ?? []).map((name, i) => {
+    if (i === 0) return undefined;
+    const type = target.fieldTypes.get(name);
+    if (!type) return undefined;
+    const key = Buffer.from(`${escapeFieldKey(target.fieldRenames?.get(name) ?? name)}=`, "utf8");
+    bytes += 1 + key.length + NUMBER_BYTES;
+    return { key, type };
+  });
+  const raw = Buffer.from(buf.subarray(columnsAt, Math.max(columnsAt, columnsEnd)));
+  return (lastColumns = { target, raw, columns, bytes });
+}
+
+/** Writes the series' "measurement,tags " into prefixBuffer; returns its length. */
+function prefixOf(r: Reader, target: TranscodeTarget, parts: SeriesParts): number {
+  const { tagsAt, tagsEnd } = parts;
+  if (lastMeasurement?.target !== target) {
+    let plain: Buffer | undefined;
+    try {
+      const escaped = escapeMeasurement(target.measurement);
+      if (isPlainMeasurement(escaped)) plain = Buffer.from(escaped, "latin1");
+    } catch {
+      plain = undefined; // seriesKey below says why
+    }
+    lastMeasurement = { target, plain };
+  }
+  const measurement = lastMeasurement.plain;
+  const room = (measurement?.length ?? 0) + (tagsEnd - tagsAt) + 1;
+  if (prefixBuffer.length < room) prefixBuffer = Buffer.allocUnsafe(2 * room);
+  if (measurement && tagsAt >= 0) {
+    const length = plainSeriesPrefix(r.buf, tagsAt, tagsEnd, measurement, prefixBuffer);
+    if (length >= 0) return length;
+  }
+  const tags = at(r, tagsAt, () => {
+    const map: Record<string, string> = {};
+    const n = r.mapLength();
+    for (let i = 0; i < n; i++) {
+      const key = r.str();
+      map[key] = r.str();
+    }
+    return map;
+  });
+  const key = Buffer.from(seriesKey(target.measurement, tags) + " ", "utf8");
+  if (prefixBuffer.length < key.length) prefixBuffer = Buffer.allocUnsafe(2 * key.length);
+  return key.copy(prefixBuffer, 0);
+}
+
+/** What `read` reads at offset `pos` (undefined when pos is -1, absent), leaving r where it was. */
+function at<T>(r: Reader, pos: number, read: () => T): T | undefined {
+  if (pos < 0) return undefined;
+  const saved = r.pos;
+  r.pos = pos;
+  try {
+    return read();
+  } finally {
+    r.pos = saved;
+  }
 }
 
 const TRUE = Buffer.from("true");
@@ -299,7 +393,7 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
   r.pos = timeAt + 15;
   let dst = out.startLine(plan.rowBytes);
   const lineStart = out.pos;
-  let at = writeBytes(dst, lineStart, plan.prefix);
+  let at = copyBytes(dst, lineStart, plan.prefix, 0, plan.prefixLength);
   let fields = 0;
   const columns = plan.columns;
   for (let c = 1; c < n; c++) {

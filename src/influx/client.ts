@@ -169,15 +169,24 @@ export class InfluxClient {
     let partial = true;
     let chunks = 0;
     let handlerError: { error: unknown } | undefined;
+    const splitter = new FrameSplitter(true);
     try {
-      for await (const frame of this.frames(res, statement, true)) {
-        chunks++;
-        try {
-          partial = await onChunk(frame);
-        } catch (err) {
-          handlerError = { error: err };
-          throw err;
+      // A high-cardinality answer holds a chunk per series: the chunks of a piece are handed
+      // over in a plain loop, and only a handler that has to wait (a write) is awaited.
+      for await (const piece of res as AsyncIterable<Buffer>) {
+        for (const frame of splitter.push(piece)) {
+          chunks++;
+          try {
+            const next = onChunk(frame);
+            partial = typeof next === "boolean" ? next : await next;
+          } catch (err) {
+            handlerError = { error: err };
+            throw err;
+          }
         }
+      }
+      if (splitter.end().leftover > 0) {
+        throw new TruncatedResultError(`${this.label} ended its answer in the middle of a chunk; query: ${statement}`);
       }
     } catch (err) {
       const fromHandler = handlerError?.error;
@@ -210,10 +219,10 @@ export class InfluxClient {
 
   /**
    * The answer's chunks, each a whole MessagePack value; an answer cut inside a chunk is
-   * truncated. With `reuse`, a chunk is only valid until the next one is asked for.
+   * truncated.
    */
-  private async *frames(res: http.IncomingMessage, statement: string, reuse = false): AsyncGenerator<Buffer> {
-    const splitter = new FrameSplitter(reuse);
+  private async *frames(res: http.IncomingMessage, statement: string): AsyncGenerator<Buffer> {
+    const splitter = new FrameSplitter();
     for await (const piece of res as AsyncIterable<Buffer>) {
       yield* splitter.push(piece);
     }

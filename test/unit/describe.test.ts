@@ -27,7 +27,7 @@ describe("log lines", () => {
     );
   });
 
-  it("group thousands as toLocaleString(\"en-US\") does", () => {
+  it('group thousands as toLocaleString("en-US") does', () => {
     for (const n of [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, 33_400, -1234, -999, 2 ** 53 - 1, 1.5, -0.25, 1e21]) {
       expect(count(n)).toBe(n.toLocaleString("en-US"));
     }
