@@ -35,6 +35,7 @@ import {
 import { InfluxHttp } from "./http";
 import { summariseProfile, type ProfileSummary } from "./profile";
 import { cpuSeconds, killAllChildrenSync, startServers, machineCpu, waitQuiet, type Server } from "./servers";
+import { machineReferenceMs } from "./reference";
 import { runTool, type ToolRun } from "./tool";
 
 // ---------------------------------------------------------------------------------------------
@@ -690,6 +691,11 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
       `  code: commit ${String(env.commit)}${(env.uncommittedInSrc as string[]).length ? `, uncommitted changes in src: ${(env.uncommittedInSrc as string[]).join(" ")}` : ""}\n\n`,
   );
 
+  const referenceAtStart = machineReferenceMs();
+  process.stdout.write(
+    `  machine reference: ${fix(referenceAtStart, 0)} ms of CPU for a fixed piece of JavaScript work (bench/reference.ts; measured again at the end: a higher figure is a slower machine, whatever the code)\n\n`,
+  );
+
   const before = machineCpu();
   await new Promise((r) => setTimeout(r, 1000));
   const after = machineCpu();
@@ -1155,6 +1161,7 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
     targets,
     ok: failedRuns.length === 0,
     totalSeconds: (performance.now() - T0) / 1000,
+    machineReferenceMs: { start: referenceAtStart, end: machineReferenceMs() },
   };
   fs.mkdirSync(SETTINGS.resultsDir, { recursive: true });
   const latest = path.join(SETTINGS.resultsDir, "latest.json");
@@ -1166,7 +1173,9 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
       `at end ${os
         .loadavg()
         .map((x) => x.toFixed(2))
-        .join(" ")} (${os.cpus().length} cores)\n`,
+        .join(
+          " ",
+        )} (${os.cpus().length} cores); machine reference ${fix(results.machineReferenceMs.start, 0)} ms at start, ${fix(results.machineReferenceMs.end, 0)} ms at end\n`,
   );
 
   if (failedRuns.length) {
