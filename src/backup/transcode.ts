@@ -292,8 +292,9 @@ let lastMeasurement: { target: TranscodeTarget; plain: Buffer | undefined } | un
 let prefixBuffer = Buffer.allocUnsafe(1024);
 
 function seriesPlan(r: Reader, target: TranscodeTarget, parts: SeriesParts): SeriesPlan {
-  const columns = columnsOf(r, target, parts);
+  // The series key first: a series whose key cannot be written is reported as such, as seriesToLines does.
   const prefixLength = prefixOf(r, target, parts);
+  const columns = columnsOf(r, target, parts);
   // The time, " " and "\n" besides the prefix and the fields.
   return {
     prefix: prefixBuffer,
@@ -350,7 +351,8 @@ function prefixOf(r: Reader, target: TranscodeTarget, parts: SeriesParts): numbe
     if (length >= 0) return length;
   }
   const tags = at(r, tagsAt, () => {
-    const map: Record<string, string> = {};
+    // No prototype: a tag key "__proto__" is a key like any other (the bytes path writes it too).
+    const map: Record<string, string> = Object.create(null) as Record<string, string>;
     const n = r.mapLength();
     for (let i = 0; i < n; i++) {
       const key = r.str();

@@ -206,6 +206,20 @@ describe("transcoding MessagePack chunks to line protocol", () => {
     expect(fast.unrepresentableReason).toMatch(/line break/);
   });
 
+  it("keeps a tag key __proto__ whichever path writes the series key", () => {
+    const out = new LineBatcher(10);
+    const stats = emptyStats();
+    const series = [
+      { name: "m", tags: JSON.parse('{"__proto__":"x","host":"a"}') as Record<string, string> },
+      { name: "m", tags: JSON.parse('{"__proto__":"x","host":"a b"}') as Record<string, string> },
+    ].map((s) => ({ ...s, columns: ["time", "f"], values: [[1n, 1.5]] }));
+    transcodeChunk(chunk(series), { measurement: "m", fieldTypes: types }, out, stats);
+    out.closeBatch();
+    expect(out.take().map((b) => b.body.toString())).toEqual([
+      "m,__proto__=x,host=a f=1.5 1\nm,__proto__=x,host=a\\ b f=1.5 1\n",
+    ]);
+  });
+
   it("reports the partial flag and errors in a chunk", () => {
     const out = new LineBatcher(10);
     expect(transcodeChunk(chunk([], true), { measurement: "m", fieldTypes: types }, out, emptyStats()).partial).toBe(
