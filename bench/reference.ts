@@ -4,6 +4,7 @@
  * machine), and this tells a slower machine from slower code. The work is what a copy does
  * most: float and integer text and byte copies into a buffer, in plain JavaScript.
  */
+import { spread } from "./stats";
 
 /** CPU milliseconds of one pass. */
 function onePass(): number {
@@ -28,6 +29,5 @@ function onePass(): number {
 
 /** The median of five passes, in CPU milliseconds (the first pass also warms the JIT up). */
 export function machineReferenceMs(): number {
-  const passes = Array.from({ length: 5 }, onePass).sort((a, b) => a - b);
-  return passes[2]!;
+  return spread(Array.from({ length: 5 }, onePass)).median;
 }

@@ -32,7 +32,7 @@ function before(buf: Uint8Array, a: number, aLen: number, b: number, bLen: numbe
  * InfluxDB's line splitter read the key differently (see seriesKey).
  */
 export function isPlainMeasurement(escaped: string): boolean {
-  return !/[ \\]/.test(escaped) && !/[^\x21-\x7e]/.test(escaped);
+  return /^[\x21-\x5b\x5d-\x7e]*$/.test(escaped); // printable ASCII but space and backslash
 }
 
 /**

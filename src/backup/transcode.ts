@@ -288,6 +288,8 @@ let lastColumns: { target: TranscodeTarget; raw: Buffer; columns: (Column | unde
 /** The target whose measurement was last escaped: its bytes when plain (see seriesPrefix.ts). */
 let lastMeasurement: { target: TranscodeTarget; plain: Buffer | undefined } | undefined;
 
+const NO_BYTES = Buffer.alloc(0);
+
 /** Where each series' prefix is written (only one series is written at a time). */
 let prefixBuffer = Buffer.allocUnsafe(1024);
 
@@ -306,28 +308,22 @@ function seriesPlan(r: Reader, target: TranscodeTarget, parts: SeriesParts): Ser
 
 function columnsOf(r: Reader, target: TranscodeTarget, parts: SeriesParts): NonNullable<typeof lastColumns> {
   const { columnsAt, columnsEnd } = parts;
-  const buf = r.buf;
-  const last = lastColumns;
-  if (last !== undefined && last.target === target && last.raw.length === columnsEnd - columnsAt) {
-    let i = 0;
-    while (i < last.raw.length && last.raw[i] === buf[columnsAt + i]) i++;
-    if (i === last.raw.length) return last;
-  }
+  const bytes = columnsAt < 0 ? NO_BYTES : r.buf.subarray(columnsAt, columnsEnd);
+  if (lastColumns?.target === target && lastColumns.raw.equals(bytes)) return lastColumns;
   const names = at(r, columnsAt, () => {
     const n = r.arrayLength();
     return Array.from({ length: n }, () => r.str());
   });
-  let bytes = 0;
+  let room = 0;
   const columns = (names ?? []).map((name, i) => {
     if (i === 0) return undefined;
     const type = target.fieldTypes.get(name);
     if (!type) return undefined;
     const key = Buffer.from(`${escapeFieldKey(target.fieldRenames?.get(name) ?? name)}=`, "utf8");
-    bytes += 1 + key.length + NUMBER_BYTES;
+    room += 1 + key.length + NUMBER_BYTES;
     return { key, type };
   });
-  const raw = Buffer.from(buf.subarray(columnsAt, Math.max(columnsAt, columnsEnd)));
-  return (lastColumns = { target, raw, columns, bytes });
+  return (lastColumns = { target, raw: Buffer.from(bytes), columns, bytes: room });
 }
 
 /** Writes the series' "measurement,tags " into prefixBuffer; returns its length. */
@@ -344,10 +340,14 @@ function prefixOf(r: Reader, target: TranscodeTarget, parts: SeriesParts): numbe
     lastMeasurement = { target, plain };
   }
   const measurement = lastMeasurement.plain;
-  const room = (measurement?.length ?? 0) + (tagsEnd - tagsAt) + 1;
-  if (prefixBuffer.length < room) prefixBuffer = Buffer.allocUnsafe(2 * room);
   if (measurement && tagsAt >= 0) {
-    const length = plainSeriesPrefix(r.buf, tagsAt, tagsEnd, measurement, prefixBuffer);
+    const length = plainSeriesPrefix(
+      r.buf,
+      tagsAt,
+      tagsEnd,
+      measurement,
+      prefixRoom(measurement.length + (tagsEnd - tagsAt) + 1),
+    );
     if (length >= 0) return length;
   }
   const tags = at(r, tagsAt, () => {
@@ -361,8 +361,13 @@ function prefixOf(r: Reader, target: TranscodeTarget, parts: SeriesParts): numbe
     return map;
   });
   const key = Buffer.from(seriesKey(target.measurement, tags) + " ", "utf8");
-  if (prefixBuffer.length < key.length) prefixBuffer = Buffer.allocUnsafe(2 * key.length);
-  return key.copy(prefixBuffer, 0);
+  return key.copy(prefixRoom(key.length), 0);
+}
+
+/** prefixBuffer, grown to hold at least `bytes`. */
+function prefixRoom(bytes: number): Buffer {
+  if (prefixBuffer.length < bytes) prefixBuffer = Buffer.allocUnsafe(2 * bytes);
+  return prefixBuffer;
 }
 
 /** What `read` reads at offset `pos` (undefined when pos is -1, absent), leaving r where it was. */

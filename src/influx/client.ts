@@ -186,7 +186,7 @@ export class InfluxClient {
         }
       }
       if (splitter.end().leftover > 0) {
-        throw new TruncatedResultError(`${this.label} ended its answer in the middle of a chunk; query: ${statement}`);
+        throw this.cutShort(statement);
       }
     } catch (err) {
       const fromHandler = handlerError?.error;
@@ -229,8 +229,13 @@ export class InfluxClient {
     const end = splitter.end();
     yield* end.frames;
     if (end.leftover > 0) {
-      throw new TruncatedResultError(`${this.label} ended its answer in the middle of a chunk; query: ${statement}`);
+      throw this.cutShort(statement);
     }
+  }
+
+  /** An answer that ended in the middle of a chunk. */
+  private cutShort(statement: string): TruncatedResultError {
+    return new TruncatedResultError(`${this.label} ended its answer in the middle of a chunk; query: ${statement}`);
   }
 
   /** What a failure while reading an answer means for the caller. */
