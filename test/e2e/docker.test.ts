@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { Network, type StartedNetwork } from "testcontainers";
 import { START } from "../integration/helpers/dataset";
 import { startInflux, type InfluxServer } from "../integration/helpers/influxServer";
+import { removeComposeProject } from "./composeProject";
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
@@ -83,6 +84,7 @@ describe("development profile", () => {
 
   afterAll(async () => {
     await compose("down", "-v", "--remove-orphans").catch(() => undefined);
+    await removeComposeProject(project);
   }, 120_000);
 
   it("brings up a demo source, a destination and the backup service, which copies the demo data with its tags", async () => {
@@ -186,6 +188,7 @@ describe("the image, run one-shot and scheduled", () => {
       expect(await run("no_such_db")).toBe(1);
     } finally {
       await exec(cmd!, [...pre, "--profile", "production", "down", "-v"], { cwd: ROOT, env }).catch(() => undefined);
+      await removeComposeProject(env.COMPOSE_PROJECT_NAME);
     }
   }, 300_000);
 

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { removeComposeProject } from "./composeProject";
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../..");
@@ -273,6 +274,7 @@ describe("the production profile with .env and Docker secrets", () => {
       expect(dry.out).not.toMatch(/dry run: would copy metrics\.rp_30d\.debug/);
     } finally {
       await compose("--profile", "production", "down", "-v");
+      await removeComposeProject(`${ID}prod`);
     }
   }, 600_000);
 });
@@ -362,6 +364,7 @@ describe("disaster-recovery drill", () => {
     } finally {
       await primary.remove();
       await replacement?.remove();
+      await removeComposeProject(`${ID}drill`);
     }
   }, 600_000);
 });
