@@ -1,4 +1,5 @@
-# influxdb-backup: build with dev dependencies, run with production dependencies only.
+# influxdb-backup: built with dev dependencies; the image runs the bundles in dist/ alone
+# (scripts/build.js puts each program and its dependencies into one file: no node_modules).
 # NODE_IMAGE lets the image build where Docker Hub cannot be reached (see scripts/build-local-images.sh).
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -8,8 +9,9 @@ COPY package.json package-lock.json ./
 # No install scripts are needed to build (and optional native add-ons of test tools would need a compiler).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.js ./scripts/
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+RUN npm run build
 
 FROM ${NODE_IMAGE}
 LABEL org.opencontainers.image.title="influxdb-backup" \
@@ -26,7 +28,6 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin influ
     && mkdir -p /var/log/backup_influxdb /var/lib/influxdb-backup \
     && chown influxbackup /var/log/backup_influxdb /var/lib/influxdb-backup
 COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER influxbackup
 EXPOSE 9100

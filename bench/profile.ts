@@ -1,9 +1,11 @@
 /** Summarises a V8 .cpuprofile: self time per function and per area (package, tool file, node internals). */
 import fs from "node:fs";
+import { SourceMap } from "node:module";
+import path from "node:path";
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
 }
 
 interface CpuProfile {
@@ -21,13 +23,38 @@ export interface ProfileSummary {
   areas: { area: string; ms: number; pct: number }[];
 }
 
+/** Source maps of the bundles (dist/*.js.map), by the bundle's path; null when there is none. */
+const maps = new Map<string, SourceMap | null>();
+
+/**
+ * The frame as it is in the sources: dist/main.js is one bundle (scripts/build.js), and its
+ * source map says which file of src/ or of a package each function came from.
+ */
+function original(frame: ProfileNode["callFrame"]): ProfileNode["callFrame"] {
+  const file = frame.url.replace(/^file:\/\//, "");
+  if (!file.endsWith(".js") || !file.includes("/dist/")) return frame;
+  if (!maps.has(file)) {
+    let map: SourceMap | null = null;
+    try {
+      map = new SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, "utf8")) as never);
+    } catch {
+      map = null; // no map: the bundle's own lines
+    }
+    maps.set(file, map);
+  }
+  const entry = maps.get(file)?.findEntry(frame.lineNumber, frame.columnNumber);
+  if (!entry || !("originalSource" in entry)) return frame;
+  // Sources are relative to the bundle: "../src/backup/transcode.ts", "../node_modules/winston/...".
+  return { ...frame, url: path.resolve(path.dirname(file), entry.originalSource), lineNumber: entry.originalLine };
+}
+
 function shortUrl(url: string): string {
   if (!url) return "";
   const u = url.replace(/^file:\/\//, "");
   const nm = u.lastIndexOf("/node_modules/");
   if (nm >= 0) return u.slice(nm + "/node_modules/".length);
-  const dist = u.lastIndexOf("/dist/");
-  if (dist >= 0) return u.slice(dist + 1);
+  const tool = Math.max(u.lastIndexOf("/dist/"), u.lastIndexOf("/src/"));
+  if (tool >= 0) return u.slice(tool + 1);
   return u;
 }
 
@@ -44,8 +71,8 @@ function areaOf(frame: ProfileNode["callFrame"]): string {
     const rest = url.slice(nm + "/node_modules/".length).split("/");
     return `package ${rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]}`;
   }
-  const dist = url.lastIndexOf("/dist/");
-  if (dist >= 0) return `tool ${url.slice(dist + 1)}`;
+  const tool = Math.max(url.lastIndexOf("/dist/"), url.lastIndexOf("/src/"));
+  if (tool >= 0) return `tool ${url.slice(tool + 1)}`;
   if (url.startsWith("node:")) {
     const mod = url.replace(/^node:(internal\/)?/, "").split("/")[0];
     return `node:${mod}`;
@@ -64,7 +91,7 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
     if (!node) continue;
-    const f = node.callFrame;
+    const f = original(node.callFrame);
     const name = f.functionName || "(anonymous)";
     const where = f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : "";
     const key = `${name}|${where}`;
