@@ -38,7 +38,7 @@ function compile() {
 async function bundle() {
   const esbuild = require("esbuild");
   fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
-  await esbuild.build({
+  const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: PROGRAMS.map((p) => path.join(COMPILED, `${p}.js`)),
     outbase: COMPILED,
@@ -50,8 +50,31 @@ async function bundle() {
     sourcemap: "linked",
     // Third-party license comments are kept, gathered at the end of each bundle.
     legalComments: "eof",
+    metafile: true,
     logLevel: "warning",
   });
+  writeLicenses(Object.keys(result.metafile.inputs));
+}
+
+/**
+ * dist/THIRD_PARTY_LICENSES.txt: the license of every package bundled, as the packages
+ * themselves carried it in node_modules (the image has no node_modules).
+ */
+function writeLicenses(inputs) {
+  const packages = new Set();
+  const ours = path.relative(root, COMPILED);
+  for (const input of inputs) {
+    if (input.startsWith(ours)) continue;
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match) packages.add(match[1]);
+  }
+  const sections = [...packages].sort().map((dir) => {
+    const meta = JSON.parse(fs.readFileSync(path.join(root, dir, "package.json"), "utf8"));
+    const file = fs.readdirSync(path.join(root, dir)).find((f) => /^(licen[cs]e|copying)/i.test(f));
+    const text = file ? fs.readFileSync(path.join(root, dir, file), "utf8").trim() : `License: ${meta.license}`;
+    return `${meta.name} ${meta.version}\n\n${text}\n`;
+  });
+  fs.writeFileSync(path.join(root, "dist/THIRD_PARTY_LICENSES.txt"), sections.join(`\n${"-".repeat(72)}\n\n`));
 }
 
 compile();
