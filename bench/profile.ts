@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import { SourceMap } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 interface ProfileNode {
   id: number;
@@ -31,8 +32,8 @@ const maps = new Map<string, SourceMap | null>();
  * source map says which file of src/ or of a package each function came from.
  */
 function original(frame: ProfileNode["callFrame"]): ProfileNode["callFrame"] {
-  const file = frame.url.replace(/^file:\/\//, "");
-  if (!file.endsWith(".js") || !file.includes("/dist/")) return frame;
+  if (!frame.url.startsWith("file:") || !frame.url.endsWith(".js") || !frame.url.includes("/dist/")) return frame;
+  const file = fileURLToPath(frame.url);
   if (!maps.has(file)) {
     let map: SourceMap | null = null;
     try {
@@ -43,7 +44,9 @@ function original(frame: ProfileNode["callFrame"]): ProfileNode["callFrame"] {
     maps.set(file, map);
   }
   const entry = maps.get(file)?.findEntry(frame.lineNumber, frame.columnNumber);
-  if (!entry || !("originalSource" in entry)) return frame;
+  // findEntry gives the nearest mapping before the position, even on an earlier line: the
+  // bundle's own lines (a module's wrapper) have none, and stay the bundle's.
+  if (!entry || !("originalSource" in entry) || entry.generatedLine !== frame.lineNumber) return frame;
   // Sources are relative to the bundle: "../src/backup/transcode.ts", "../node_modules/winston/...".
   return { ...frame, url: path.resolve(path.dirname(file), entry.originalSource), lineNumber: entry.originalLine };
 }

@@ -10,49 +10,69 @@
  *
  * Why one file: a one-shot run of the unbundled program spent about 65 ms of CPU before its
  * first request finding, reading and wrapping ~150 module files (winston, luxon, zod and their
- * dependencies); a bundle is read and compiled once. The image then needs no node_modules.
- * Modules still load lazily where the code asks so (prom-client only when HEALTH_PORT > 0).
+ * dependencies); a bundle is read and compiled once. The image then needs no node_modules, so
+ * the build fails when a bundle would still require a package at run time, and on any
+ * esbuild warning. Modules still load lazily where the code asks so (prom-client only when
+ * HEALTH_PORT > 0).
  *
- * Each bundle has a source map beside it: `node --enable-source-maps dist/main.js` gives stack
- * traces in src/*.ts, and `npm run bench`'s CPU profile summary reads it too.
+ * Each bundle has a source map beside it (without the sources' text): `node
+ * --enable-source-maps dist/main.js` gives stack traces in src/*.ts, and `npm run bench`'s CPU
+ * profile summary reads it too.
  */
 "use strict";
 const fs = require("node:fs");
+const { isBuiltin } = require("node:module");
 const path = require("node:path");
 const { spawnSync } = require("node:child_process");
 
 const root = path.resolve(__dirname, "..");
+const DIST = path.join(root, "dist");
 const COMPILED = path.join(root, "node_modules/.cache/influxdb-backup-build");
 const PROGRAMS = ["main", "healthcheck", "devtools/seed"];
 
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
 function compile() {
-  fs.rmSync(COMPILED, { recursive: true, force: true });
   const tsc = require.resolve("typescript/bin/tsc");
   const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", COMPILED], {
     cwd: root,
     stdio: "inherit",
   });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  if (result.error) fail(`could not run tsc: ${result.error.message}`);
+  if (result.status !== 0) fail("tsc reported errors (above)");
 }
 
 async function bundle() {
   const esbuild = require("esbuild");
-  fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
-  const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: PROGRAMS.map((p) => path.join(COMPILED, `${p}.js`)),
-    outbase: COMPILED,
-    outdir: "dist",
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    sourcemap: "linked",
-    // Third-party license comments are kept, gathered at the end of each bundle.
-    legalComments: "eof",
-    metafile: true,
-    logLevel: "warning",
-  });
+  let result;
+  try {
+    result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: PROGRAMS.map((p) => path.join(COMPILED, `${p}.js`)),
+      outbase: COMPILED,
+      outdir: DIST,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      sourcemap: "linked",
+      sourcesContent: false,
+      // Third-party license comments are kept, gathered at the end of each bundle.
+      legalComments: "eof",
+      metafile: true,
+      logLevel: "warning",
+    });
+  } catch {
+    fail("esbuild reported errors (above)");
+  }
+  if (result.warnings.length > 0) fail("esbuild reported warnings (above)");
+  for (const [file, output] of Object.entries(result.metafile.outputs)) {
+    const left = new Set(output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path));
+    if (left.size > 0) fail(`${file} would need at run time: ${[...left].join(", ")} (the image has no node_modules)`);
+  }
   writeLicenses(Object.keys(result.metafile.inputs));
 }
 
@@ -74,11 +94,11 @@ function writeLicenses(inputs) {
     const text = file ? fs.readFileSync(path.join(root, dir, file), "utf8").trim() : `License: ${meta.license}`;
     return `${meta.name} ${meta.version}\n\n${text}\n`;
   });
-  fs.writeFileSync(path.join(root, "dist/THIRD_PARTY_LICENSES.txt"), sections.join(`\n${"-".repeat(72)}\n\n`));
+  fs.writeFileSync(path.join(DIST, "THIRD_PARTY_LICENSES.txt"), sections.join(`\n${"-".repeat(72)}\n\n`));
 }
 
+// A failed build leaves no dist/ behind that could pass for its result.
+fs.rmSync(DIST, { recursive: true, force: true });
+fs.rmSync(COMPILED, { recursive: true, force: true });
 compile();
-bundle().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+bundle().catch((err) => fail(err instanceof Error ? err.message : String(err)));

@@ -9,18 +9,23 @@ import { promisify } from "node:util";
 
 const exec = promisify(execFile);
 
-async function ids(kind: "container" | "network" | "volume", project: string): Promise<string[]> {
-  const list = kind === "container" ? ["ps", "-aq"] : [kind, "ls", "-q"];
-  const { stdout } = await exec("docker", [...list, "--filter", `label=com.docker.compose.project=${project}`]);
-  return stdout.split("\n").filter(Boolean);
+/** Never throws: it runs in `finally` blocks, where an error would hide the test's own failure. */
+async function docker(args: string[]): Promise<string> {
+  try {
+    return (await exec("docker", args)).stdout;
+  } catch (err) {
+    console.warn(`cleanup: docker ${args.join(" ")} failed: ${(err as Error).message}`);
+    return "";
+  }
 }
 
 /** Removes the containers, networks and volumes labelled with the compose project's name. */
 export async function removeComposeProject(project: string): Promise<void> {
+  const label = `label=com.docker.compose.project=${project}`;
   for (const kind of ["container", "network", "volume"] as const) {
-    const found = await ids(kind, project);
+    const list = kind === "container" ? ["ps", "-aq"] : [kind, "ls", "-q"];
+    const found = (await docker([...list, "--filter", label])).split("\n").filter(Boolean);
     if (found.length === 0) continue;
-    const remove = kind === "container" ? ["rm", "-f"] : [kind, "rm"];
-    await exec("docker", [...remove, ...found]).catch(() => undefined);
+    await docker([...(kind === "container" ? ["rm", "-f"] : [kind, "rm"]), ...found]);
   }
 }
