@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { DAY, MINUTE, START, cpuLines, writeAll } from "./helpers/dataset";
 import { freshName, startInflux, type InfluxServer } from "./helpers/influxServer";
-import { expectSameAnswer } from "./helpers/compare";
+import { actualPoints, diffPoints, expectSameAnswer, expectedAggregate } from "./helpers/compare";
 import { backup } from "./helpers/runBackup";
 import { TcpProxy } from "./helpers/tcpProxy";
 
@@ -183,6 +183,33 @@ describe("faults", () => {
       expect(summary.failures).toEqual([]);
       expect(log).toMatch(/WARNING .*(broke off|retry)/);
       await expectIdentical(src, dst, "cpu");
+    } finally {
+      await sourceProxy.stop();
+    }
+  }, 120_000);
+
+  it("copies answers that trickle in (a slow network or server), raw and aggregated, exactly", async () => {
+    // The reader pauses the socket between small pieces (client.ts, TRICKLE_*): nothing may be lost or repeated.
+    const src = await seed(DAY, MINUTE);
+    const s = new URL(source.url);
+    const sourceProxy = await new TcpProxy(s.hostname, Number(s.port)).start();
+    sourceProxy.trickle = { bytes: 1400, ms: 1 };
+    try {
+      const raw = freshName("trickle_raw");
+      const { summary } = await backup({ ...envFor(src, raw), SOURCE_URL: sourceProxy.url });
+      expect(summary.failures).toEqual([]);
+      await expectIdentical(src, raw, "cpu");
+      const sliced = sourceProxy.trickled;
+      expect(sliced).toBeGreaterThan(50);
+
+      const agg = freshName("trickle_5m");
+      const run = await backup({ ...envFor(src, agg, { SOURCE_GROUP_BY: "5m" }), SOURCE_URL: sourceProxy.url });
+      expect(run.summary.failures).toEqual([]);
+      expect(sourceProxy.trickled - sliced).toBeGreaterThan(10);
+      const fields = { usage: "float", count: "integer", state: "string", up: "boolean" } as const;
+      const expected = await expectedAggregate(source, src, "autogen", "cpu", fields, "5m");
+      expect(expected.size).toBeGreaterThan(0);
+      expect(diffPoints(expected, await actualPoints(dest, agg, "autogen", "cpu"))).toEqual([]);
     } finally {
       await sourceProxy.stop();
     }

@@ -13,6 +13,10 @@ export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   /** When set, the connection carrying data is destroyed once this many more bytes came from upstream. */
   cutAfterBytes?: number;
+  /** When set, what comes from upstream is passed on in slices of `bytes`, one every `ms` (a slow network or server). */
+  trickle?: { bytes: number; ms: number };
+  /** Slices passed on while trickling. */
+  trickled = 0;
   cuts = 0;
   connections = 0;
   /** Bytes sent by clients to the server. */
@@ -91,12 +95,45 @@ export class TcpProxy {
               return;
             }
           }
-          client.write(chunk);
+          if (this.trickle) this.sendSlowly(upstream, client, chunk, this.trickle);
+          else client.write(chunk);
         });
-        upstream.on("end", () => client.end());
+        upstream.on("end", () => this.afterSlices(client, () => client.end()));
         upstream.on("close", () => client.destroy());
         client.on("close", () => upstream.destroy());
       }
     }
+  }
+
+  /** Slices waiting to be passed on, per client connection, in order. */
+  private readonly slow = new Map<net.Socket, { slices: Buffer[]; then?: () => void }>();
+
+  private sendSlowly(upstream: net.Socket, client: net.Socket, chunk: Buffer, t: { bytes: number; ms: number }): void {
+    let queue = this.slow.get(client);
+    const idle = !queue;
+    if (!queue) this.slow.set(client, (queue = { slices: [] }));
+    for (let i = 0; i < chunk.length; i += t.bytes) queue.slices.push(chunk.subarray(i, i + t.bytes));
+    upstream.pause(); // what is not passed on yet is not read either
+    if (!idle) return;
+    const pump = () => {
+      const slice = queue.slices.shift();
+      if (slice === undefined || client.destroyed) {
+        this.slow.delete(client);
+        if (!client.destroyed) upstream.resume();
+        queue.then?.();
+        return;
+      }
+      this.trickled++;
+      client.write(slice);
+      setTimeout(pump, t.ms);
+    };
+    pump();
+  }
+
+  /** Runs `then` once the slices still waiting for `client` have been passed on. */
+  private afterSlices(client: net.Socket, then: () => void): void {
+    const queue = this.slow.get(client);
+    if (queue) queue.then = then;
+    else then();
   }
 }
