@@ -26,8 +26,8 @@ const gzip = promisify(zlib.gzip);
  * stream step): at 100,000 series that was about half of the tool's CPU. Once an answer has
  * come in TRICKLE_PIECES pieces smaller than TRICKLE_BYTES, each further small piece pauses the
  * socket for TRICKLE_MS, so that the chunks gather in the kernel's socket buffer and are read in
- * one go. A fast answer comes in
- * big pieces and is never paused; a small one ends before TRICKLE_PIECES small pieces add up.
+ * one go. An answer that comes in big pieces is not paused, nor one that ends within
+ * TRICKLE_PIECES small pieces. Only the copy's window reads come here; query() never pauses.
  */
 const TRICKLE_BYTES = 16 * 1024;
 const TRICKLE_PIECES = 4;
