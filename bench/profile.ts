@@ -51,14 +51,18 @@ function original(frame: ProfileNode["callFrame"]): ProfileNode["callFrame"] {
   return { ...frame, url: path.resolve(path.dirname(file), entry.originalSource), lineNumber: entry.originalLine };
 }
 
+/** "src/…" or "dist/…" when the path is the tool's own file. */
+function toolFile(path: string): string | undefined {
+  const at = Math.max(path.lastIndexOf("/dist/"), path.lastIndexOf("/src/"));
+  return at >= 0 ? path.slice(at + 1) : undefined;
+}
+
 function shortUrl(url: string): string {
   if (!url) return "";
   const u = url.replace(/^file:\/\//, "");
   const nm = u.lastIndexOf("/node_modules/");
   if (nm >= 0) return u.slice(nm + "/node_modules/".length);
-  const tool = Math.max(u.lastIndexOf("/dist/"), u.lastIndexOf("/src/"));
-  if (tool >= 0) return u.slice(tool + 1);
-  return u;
+  return toolFile(u) ?? u;
 }
 
 function areaOf(frame: ProfileNode["callFrame"]): string {
@@ -74,8 +78,8 @@ function areaOf(frame: ProfileNode["callFrame"]): string {
     const rest = url.slice(nm + "/node_modules/".length).split("/");
     return `package ${rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]}`;
   }
-  const tool = Math.max(url.lastIndexOf("/dist/"), url.lastIndexOf("/src/"));
-  if (tool >= 0) return `tool ${url.slice(tool + 1)}`;
+  const tool = toolFile(url);
+  if (tool) return `tool ${tool}`;
   if (url.startsWith("node:")) {
     const mod = url.replace(/^node:(internal\/)?/, "").split("/")[0];
     return `node:${mod}`;

@@ -1168,14 +1168,15 @@ async function bench(source: Server, dest: Server, root: string): Promise<number
   const json = `${JSON.stringify(results, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`;
   fs.writeFileSync(latest, json);
   fs.writeFileSync(path.join(SETTINGS.resultsDir, `bench-${results.when.replace(/[:.]/g, "-")}.json`), json);
+  const loadAtEnd = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+  const reference = results.machineReferenceMs;
   process.stdout.write(
     `\nresults: ${latest}\ntotal time: ${fix(results.totalSeconds, 1)} s; load average at start ${String(env.loadAverage)}, ` +
-      `at end ${os
-        .loadavg()
-        .map((x) => x.toFixed(2))
-        .join(
-          " ",
-        )} (${os.cpus().length} cores); machine reference ${fix(results.machineReferenceMs.start, 0)} ms at start, ${fix(results.machineReferenceMs.end, 0)} ms at end\n`,
+      `at end ${loadAtEnd} (${os.cpus().length} cores); ` +
+      `machine reference ${fix(reference.start, 0)} ms at start, ${fix(reference.end, 0)} ms at end\n`,
   );
 
   if (failedRuns.length) {

@@ -2,15 +2,14 @@
  * Aggregated mode (SOURCE_GROUP_BY is a duration) against real InfluxDB servers: the
  * destination must equal what the source computes itself in one query over the whole range.
  */
-import { actualPoints, diffPoints, expectedAggregate } from "./helpers/compare";
-import { DAY, MINUTE, START, cpuLines, eventLines, writeAll } from "./helpers/dataset";
+import { actualPoints, diffPoints, expectSameAggregate, expectedAggregate } from "./helpers/compare";
+import { CPU_FIELDS, DAY, MINUTE, START, cpuLines, eventLines, writeAll } from "./helpers/dataset";
 import { fieldTypes, freshName, type InfluxServer } from "./helpers/influxServer";
 import { useServerPair } from "./helpers/serverPair";
 import { backup } from "./helpers/runBackup";
 
 const SECOND = 1_000_000_000n;
 
-const CPU_FIELDS = { usage: "float", count: "integer", state: "string", up: "boolean" } as const;
 const EVENT_FIELDS = { message: "string", ok: "boolean" } as const;
 
 const servers = useServerPair("5m");
@@ -20,18 +19,6 @@ let dest: InfluxServer;
 beforeAll(() => {
   ({ source, dest } = servers);
 });
-
-async function expectSameAsSource(
-  src: string,
-  dst: string,
-  measurement: string,
-  fields: Record<string, "float" | "integer" | "string" | "boolean">,
-) {
-  const expected = await expectedAggregate(source, src, "autogen", measurement, fields, "5m");
-  const actual = await actualPoints(dest, dst, "autogen", measurement);
-  expect(expected.size).toBeGreaterThan(0);
-  expect(diffPoints(expected, actual)).toEqual([]);
-}
 
 describe("aggregated backup", () => {
   it("writes one point per series and bucket, paged in windows, identical to one query over the whole range", async () => {
@@ -49,9 +36,9 @@ describe("aggregated backup", () => {
     expect(summary.ok).toBe(true);
     // Two days in windows of 0.3 day: pagination really happened.
     expect(log).toMatch(/copied \S+\.autogen\.cpu .*windows=(7|8) /);
-    await expectSameAsSource(src, dst, "cpu", CPU_FIELDS);
+    await expectSameAggregate(source, src, dest, dst, "cpu", CPU_FIELDS);
     // A measurement with only string and boolean fields is copied too.
-    await expectSameAsSource(src, dst, "events", EVENT_FIELDS);
+    await expectSameAggregate(source, src, dest, dst, "events", EVENT_FIELDS);
     // Types: integers stay integers, strings and booleans keep their type.
     expect(await fieldTypes(dest, dst, "/.*/")).toEqual({
       "cpu.count": "integer",

@@ -80,6 +80,20 @@ function sorted(o: Record<string, unknown>): [string, unknown][] {
   return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
+/** The destination's measurement holds exactly the source's own 5m aggregate of it (expectedAggregate). */
+export async function expectSameAggregate(
+  source: InfluxServer,
+  src: string,
+  dest: InfluxServer,
+  dst: string,
+  measurement: string,
+  fields: Record<string, "float" | "integer" | "string" | "boolean">,
+): Promise<void> {
+  const expected = await expectedAggregate(source, src, "autogen", measurement, fields, "5m");
+  expect(expected.size).toBeGreaterThan(0);
+  expect(diffPoints(expected, await actualPoints(dest, dst, "autogen", measurement))).toEqual([]);
+}
+
 /** The destination answers `query` with exactly the source's JSON text (times, int64 digits and all). */
 export async function expectSameAnswer(
   source: InfluxServer,

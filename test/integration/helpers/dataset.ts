@@ -24,6 +24,9 @@ export interface CpuOptions {
   seed?: number;
 }
 
+/** The fields of cpuLines' "cpu", with their types. */
+export const CPU_FIELDS = { usage: "float", count: "integer", state: "string", up: "boolean" } as const;
+
 /**
  * "cpu" with tags host and region; fields usage (float), count (integer), state (string),
  * up (boolean). Some points carry only the string field, so some buckets have no numeric
