@@ -18,10 +18,10 @@ is_installed() {
 }
 
 # --- 1. packages -------------------------------------------------------------
-# docker.io = engine + CLI, debootstrap = base image for build-local-images.sh,
-# docker-compose = Debian's compose v1 (no `docker compose` plugin exists here).
+# docker.io = engine + CLI, debootstrap = base image for build-local-images.sh. Compose v2 comes
+# from scripts/install-compose-v2.sh (Debian 12 packages only compose 1.29).
 missing=()
-for pkg in docker.io debootstrap docker-compose; do
+for pkg in docker.io debootstrap; do
   is_installed "$pkg" || missing+=("$pkg")
 done
 

@@ -3,38 +3,22 @@
  * production profile and for one-shot `run`s (the same service definition), as compose renders
  * it. Adding a variable to the schema without passing it through makes this fail.
  */
-import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import dotenv from "dotenv";
 import { VARIABLES } from "../../src/config";
+import { ROOT, run, userFolder } from "./compose";
 
-const exec = promisify(execFile);
-const ROOT = path.resolve(__dirname, "../..");
 /** Kept at the image's values, which the compose volumes and port match (README). */
 const PINNED = new Set(["LOG_FILE", "STATE_DIR", "HEALTH_PORT"]);
 
-function composeCommand(): string[] {
-  try {
-    execFileSync("docker", ["compose", "version"], { stdio: "ignore" });
-    return ["docker", "compose"];
-  } catch {
-    return ["docker-compose"];
-  }
-}
-
 /** The backup-service environment as `compose config` renders it with this .env. */
 async function renderedEnvironment(dotenv: string): Promise<Map<string, string>> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "compose-env-"));
-  fs.copyFileSync(path.join(ROOT, "docker-compose.yaml"), path.join(dir, "docker-compose.yaml"));
-  fs.writeFileSync(path.join(dir, ".env"), dotenv);
-  const [cmd, ...pre] = composeCommand();
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !(VARIABLES as readonly string[]).includes(k)),
-  );
-  const { stdout } = await exec(cmd!, [...pre, "--profile", "production", "config"], { cwd: dir, env: clean });
+  // Only .env configures it: the caller's environment does not reach compose.
+  const { code, out: stdout } = await run("docker", ["compose", "--profile", "production", "config"], {
+    cwd: userFolder(dotenv),
+  });
+  if (code !== 0) throw new Error(stdout);
   // The service block, then its environment mapping (two more spaces of indentation per level).
   const service = stdout.split(/\n {2}backup-service:\n/)[1]!.split(/\n {2}[a-z]/)[0]!;
   const env = service.split(/\n {4}environment:\n/)[1]!.split(/\n {4}[a-z]/)[0]!;

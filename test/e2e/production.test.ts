@@ -8,18 +8,17 @@
  *   server takes its place, `restore` brings data, retention policies and continuous queries
  *   back, `verify` passes, and a partial restore brings back exactly one deleted day.
  */
-import { execFile, execFileSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
-import { removeComposeProject } from "./composeProject";
+import {
+  INFLUXDB_IMAGE,
+  buildAppImage,
+  composeIn as composeFolder,
+  docker,
+  removeComposeProject,
+  runningContainers,
+  userFolder,
+  waitFor,
+} from "./compose";
 
-const exec = promisify(execFile);
-const ROOT = path.resolve(__dirname, "../..");
-const IMAGE = "influxdb-backup:latest";
-const NODE_IMAGE = process.env.NODE_IMAGE ?? "node:20-bookworm-slim";
-const INFLUXDB_IMAGE = process.env.INFLUXDB_IMAGE ?? "influxdb:1.8";
 const ID = `ibprod${process.pid}`;
 const NETWORK = `${ID}_net`;
 const ADMIN = "admin";
@@ -28,37 +27,6 @@ const DEST_PW = "an0ther #secret";
 const MINUTE = 60_000_000_000n;
 const DAY = 1440n * MINUTE;
 const NOW = ((BigInt(Date.now()) * 1_000_000n) / MINUTE) * MINUTE;
-
-const [COMPOSE, ...COMPOSE_PRE] = (() => {
-  try {
-    execFileSync("docker", ["compose", "version"], { stdio: "ignore" });
-    return ["docker", "compose"];
-  } catch {
-    return ["docker-compose"];
-  }
-})();
-
-/** Runs a command; a command that hangs is killed after `timeoutMs` (a failed result, not a stuck test). */
-async function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
-) {
-  try {
-    const { stdout, stderr } = await exec(cmd, args, {
-      cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: opts.timeoutMs ?? 180_000,
-    });
-    return { code: 0, out: stdout + stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : -1, out: (e.stdout ?? "") + (e.stderr ?? "") };
-  }
-}
-
-const docker = (...args: string[]) => run("docker", args);
 
 /** An InfluxDB with authentication on the test network, published on a random local port. */
 class AuthInflux {
@@ -139,42 +107,25 @@ class AuthInflux {
   }
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 /** A project folder as a user has it: the compose files, a .env and the password files. */
 function project(dotenv: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ib-prod-"));
-  for (const f of ["docker-compose.yaml", "docker-compose.secrets.yaml"])
-    fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
-  fs.mkdirSync(path.join(dir, "secrets"));
-  fs.writeFileSync(path.join(dir, "secrets", "source_password"), `${SOURCE_PW}\n`, { mode: 0o644 });
-  fs.writeFileSync(path.join(dir, "secrets", "dest_password"), `${DEST_PW}\n`, { mode: 0o644 });
   const lines = Object.entries({
     SOURCE_USER: ADMIN,
     DEST_USER: ADMIN,
     INFLUXDB_NETWORK: NETWORK,
-    NODE_IMAGE,
-    INFLUXDB_IMAGE,
     ...dotenv,
   }).map(([k, v]) => `${k}=${v}`);
-  fs.writeFileSync(path.join(dir, ".env"), `${lines.join("\n")}\n`);
-  return dir;
+  return userFolder(`${lines.join("\n")}\n`, {
+    "secrets/source_password": `${SOURCE_PW}\n`,
+    "secrets/dest_password": `${DEST_PW}\n`,
+  });
 }
 
+/** Compose with the Docker secrets override, as the README shows it. */
 function composeIn(dir: string, name: string) {
-  return (...args: string[]) =>
-    run(COMPOSE!, [...COMPOSE_PRE, "-f", "docker-compose.yaml", "-f", "docker-compose.secrets.yaml", ...args], {
-      cwd: dir,
-      env: { COMPOSE_PROJECT_NAME: name },
-    });
+  const withSecrets = composeFolder(dir, name);
+  return (...args: string[]) => withSecrets("-f", "docker-compose.yaml", "-f", "docker-compose.secrets.yaml", ...args);
 }
 
 const count = async (server: AuthInflux, db: string, q: string) => {
@@ -186,11 +137,7 @@ let source: AuthInflux;
 let backupServer: AuthInflux;
 
 beforeAll(async () => {
-  const build = await run("docker", ["build", "--build-arg", `NODE_IMAGE=${NODE_IMAGE}`, "-t", IMAGE, ROOT], {
-    env: { DOCKER_BUILDKIT: "0" },
-    timeoutMs: 540_000,
-  });
-  if (build.code !== 0) throw new Error(`docker build failed:\n${build.out.slice(-3000)}`);
+  await buildAppImage();
   await docker("network", "create", NETWORK);
   [source, backupServer] = await Promise.all([
     new AuthInflux(`${ID}_source`, "source-influxdb", SOURCE_PW).start(),
@@ -242,7 +189,8 @@ describe("the production profile with .env and Docker secrets", () => {
       );
       // MEASUREMENTS_EXCLUDE reached it too.
       expect(await backupServer.query(`SHOW MEASUREMENTS`, "metrics_archive")).not.toContain("debug");
-      const logs = async () => (await docker("logs", `${ID}prod_backup-service_1`)).out;
+      const [container] = await runningContainers(`${ID}prod`);
+      const logs = async () => (await docker("logs", container!)).out;
       await waitFor(
         async () => (/verification of 1 measurement/.test(await logs()) ? true : undefined),
         "VERIFY_AFTER_RUN",
@@ -272,6 +220,13 @@ describe("the production profile with .env and Docker secrets", () => {
       expect(dry.code).toBe(0);
       expect(dry.out).toMatch(/dry run: would copy metrics\.rp_30d\.cpu/);
       expect(dry.out).not.toMatch(/dry run: would copy metrics\.rp_30d\.debug/);
+
+      // `down` removes the backup service alone: the user's servers and their network stay.
+      expect((await compose("--profile", "production", "down")).code).toBe(0);
+      const running = (name: string) => docker("inspect", "--format", "{{.State.Running}}", name);
+      expect((await running(source.name)).out.trim()).toBe("true");
+      expect((await running(backupServer.name)).out.trim()).toBe("true");
+      expect((await docker("network", "inspect", NETWORK)).code).toBe(0);
     } finally {
       await compose("--profile", "production", "down", "-v");
       await removeComposeProject(`${ID}prod`);
