@@ -5,9 +5,17 @@
  * backup arrives complete and exact, the container turns healthy, `verify` passes, and
  * `docker compose --profile production down` stops the backup service alone: the user's servers
  * and their network stay.
- * (A network made with `docker network create` is the setup of production.test.ts.)
+ * Servers on the Docker host itself are reached through host.docker.internal from an empty
+ * network made for the backup. (Servers on a network made with `docker network create` are the
+ * setup of production.test.ts.)
  */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import {
+  APP_IMAGE,
   INFLUXDB_IMAGE,
   buildAppImage,
   composeIn,
@@ -138,4 +146,96 @@ describe("servers in another compose project", () => {
     expect((await docker("network", "inspect", `${MONITORING}_default`)).code).toBe(0);
     expect(await backup!.query(all, "telegraf_backup")).toBe(original);
   }, 600_000);
+});
+
+/** A TCP port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on("error", reject);
+  });
+}
+
+/** An InfluxDB installed on the Docker host from Debian's package, listening where containers reach the host. */
+async function hostInflux(address: string): Promise<{ server: Server; stop(): void }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ib-host-influx-"));
+  const config = path.join(dir, "influxdb.conf");
+  fs.writeFileSync(
+    config,
+    [
+      "reporting-disabled = true",
+      'bind-address = "127.0.0.1:0"',
+      `[meta]\n  dir = "${dir}/meta"`,
+      `[data]\n  dir = "${dir}/data"\n  wal-dir = "${dir}/wal"\n  query-log-enabled = false`,
+      `[http]\n  bind-address = "${address}"\n  log-enabled = false`,
+      "",
+    ].join("\n"),
+  );
+  const child = spawn("influxd", ["-config", config], { stdio: "ignore" });
+  const server = new Server(`http://${address}`);
+  await waitFor(async () => ((await fetch(`${server.url}/ping`)).status === 204 ? true : undefined), "host influxd");
+  return {
+    server,
+    stop() {
+      child.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe("servers on the Docker host", () => {
+  const project = `ibhost${process.pid}`;
+  const network = `${project}_net`;
+  const hosts: { stop(): void }[] = [];
+
+  afterAll(async () => {
+    for (const h of hosts) h.stop();
+    await removeComposeProject(project);
+    await docker("network", "rm", network);
+  }, 120_000);
+
+  it("are reached through host.docker.internal from an empty network made for the backup", async () => {
+    // The host's address as containers see it (host-gateway): the servers listen there.
+    const resolved = await docker(
+      ...["run", "--rm", "--add-host", "host.docker.internal:host-gateway", "--entrypoint", "getent"],
+      ...[APP_IMAGE, "ahostsv4", "host.docker.internal"],
+    );
+    const gateway = /^(\d+\.\d+\.\d+\.\d+)\s/.exec(resolved.out)?.[1];
+    expect(gateway).toBeDefined();
+    const [sourcePort, backupPort] = [await freePort(), await freePort()];
+    const [source, backup] = await Promise.all([sourcePort, backupPort].map((p) => hostInflux(`${gateway}:${p}`)));
+    hosts.push(source!, backup!);
+    await source!.server.query("CREATE DATABASE sensors");
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) => `temp,room=r${i % 4} celsius=${(i % 40) / 2 + 0.25},ok=${i % 2 === 0} ${NOW - BigInt(i) * MINUTE + 7n}`,
+    );
+    await source!.server.write("sensors", lines.join("\n"));
+
+    expect((await docker("network", "create", network)).code).toBe(0);
+    const dir = userFolder(
+      editedEnvExample({
+        SOURCE_URL: `http://host.docker.internal:${sourcePort}`,
+        SOURCE_DBS: "sensors",
+        DEST_URL: `http://host.docker.internal:${backupPort}`,
+        DEST_DBS: "sensors",
+        SOURCE_GROUP_BY: "raw",
+        INFLUXDB_NETWORK: network,
+        BACKUP_SCHEDULE: "0 3 * * *",
+      }),
+    );
+    const compose = composeIn(dir, project);
+    expect((await compose("--profile", "production", "up", "-d")).code).toBe(0);
+    const all = "SELECT * FROM /.*/ GROUP BY *";
+    const original = await source!.server.query(all, "sensors");
+    await waitFor(
+      async () => ((await backup!.server.query(all, "sensors")) === original ? true : undefined),
+      "the backup to match the source",
+    );
+    expect((await compose("--profile", "production", "down")).code).toBe(0);
+    expect((await docker("network", "inspect", network)).code).toBe(0);
+  }, 300_000);
 });
