@@ -5,7 +5,7 @@
  *   the source's oldest point (a first backup);
  * - from there on, only the windows that hold data (one count query), grouped so that sparse
  *   history costs a few requests;
- * - behind it, over LATE_DATA_HORIZON, the intervals whose digests differ (late data);
+ * - behind the resume point, over LATE_DATA_HORIZON, the intervals whose digests differ (late data);
  * - points later than the run's clock are copied, reported, and never move the cursor.
  */
 import { resolveBound } from "../config";
@@ -130,7 +130,10 @@ export async function planCopy(
 
   let repairs: Window[] = [];
   if (!first && config.lateDataHorizonNs > 0n) {
-    let from = alignDown(nowNs - config.lateDataHorizonNs, digestInterval(bucketNs));
+    // Behind the resume point, not behind the clock: a measurement whose devices all went quiet
+    // two weeks ago still gets the points they upload late (what follows the resume point is
+    // copied anyway).
+    let from = alignDown(resume - config.lateDataHorizonNs, digestInterval(bucketNs));
     if (floor !== undefined && from < floor) from = floor;
     repairs = await findLateData(ctx, target, from, resume);
   }

@@ -117,6 +117,37 @@ describe.each<Mode>(["raw", "5m"])("late data with default settings (%s)", (mode
   });
 });
 
+describe.each<[Mode, string]>([
+  ["raw", "kept"],
+  ["raw", "none"],
+  ["5m", "kept"],
+  ["5m", "none"],
+])("late data behind a resume point older than the horizon (%s, STATE_DIR %s)", (mode, state) => {
+  it("copies points uploaded behind a newest point two weeks old", async () => {
+    const src = freshName("stale");
+    const dst = freshName("stale_b");
+    await source.query(`CREATE DATABASE ${src}`);
+    // Every device went offline two weeks ago (or this is imported history).
+    const newest = NOW - 14n * DAY;
+    await source.write(src, points("a", newest - 6n * 60n * MINUTE, 37, 10n * MINUTE).join("\n"));
+    const env = servers.envFor(src, dst, { SOURCE_GROUP_BY: mode, ...(state === "none" ? { STATE_DIR: "none" } : {}) });
+    expect((await backup(env, { now: at(NOW) })).summary.ok).toBe(true);
+    await expectCopied(mode, src, dst);
+
+    // A device uploads two points an hour behind that newest point, and behind the start of its
+    // 7-day query window too (where a run without STATE_DIR resumes: the destination's newest window).
+    const window = 7n * DAY;
+    const late = (newest / window) * window - 60n * MINUTE;
+    await source.write(src, [`m,dev=b v=7.25 ${late}`, `m,dev=b v=8.5 ${late + 5n * MINUTE}`].join("\n"));
+    const run = await backup(env, { now: at(NOW + 5n * MINUTE) });
+    expect(run.summary.ok).toBe(true);
+    expect(run.log).toMatch(/late data in \d+ range\(s\) behind the resume point/);
+    await expectCopied(mode, src, dst);
+    const copied = await dest.query(`SELECT count(v) FROM m WHERE dev='b'`, dst);
+    expect(copied.results[0]!.series?.[0]?.values?.[0]?.[1]).toBe(2); // two points, or two 5-minute buckets
+  });
+});
+
 describe.each<Mode>(["raw", "5m"])("sparse history (%s)", (mode) => {
   it("plans 20 years of daily points and one dense day from where the data is", async () => {
     const src = freshName("sparse");
