@@ -10,6 +10,14 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A run would write into what it reads (the server written is the server read, and a database
+ * written is one read). Refused before anything is written; an invalid configuration (exit 2).
+ */
+export class SelfWriteError extends Error {
+  override readonly name = "SelfWriteError";
+}
+
 /** The server answered, but with an error (HTTP status or an error object in the body). */
 export class InfluxError extends Error {
   override readonly name = "InfluxError";

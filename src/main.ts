@@ -9,7 +9,7 @@ import dotenv from "dotenv";
 import { CursorStore } from "./backup/cursors";
 import { runBackup } from "./backup/engine";
 import { describeConfig, parseConfig, type Config } from "./config";
-import { ConfigError, errorMessage } from "./errors";
+import { ConfigError, SelfWriteError, errorMessage } from "./errors";
 import { runRestore } from "./restore/restore";
 import { describeMemoryPeaks, sampleMemoryPeaks } from "./observability/memoryPeaks";
 import { createLogger, flushLogger, type Logger } from "./logger";
@@ -88,6 +88,10 @@ async function main(): Promise<number> {
   const metrics: BackupMetrics | undefined =
     config.healthPort > 0 ? new (await import("./observability/metrics")).BackupMetrics() : undefined;
   let runs = 0;
+  // A run that would write into what it reads ends the daemon: no later run can be right either.
+  let refused = false;
+  let onRefused = () => {};
+  const refusal = new Promise<void>((resolve) => (onRefused = resolve));
   const scheduler = new Scheduler({
     schedule: config.schedule,
     timezone: config.timezone,
@@ -96,10 +100,18 @@ async function main(): Promise<number> {
       runs++;
       const deps = { config, source, destination, logger: logger.child({ run: runs }), cursors, signal };
       const memory = sampleMemoryPeaks();
-      const summary = await runBackup({ ...deps, onProgress: (p) => metrics?.recordProgress(p) });
+      const summary = await runBackup({ ...deps, onProgress: (p) => metrics?.recordProgress(p) }).catch(
+        (err: unknown) => {
+          if (err instanceof SelfWriteError) {
+            refused = true;
+            onRefused();
+          }
+          throw err;
+        },
+      );
       deps.logger.debug("memory peaks during the run", describeMemoryPeaks(memory.stop()));
       if (config.verifyAfterRun && !summary.aborted) {
-        const verified = await runVerify({ ...deps, repair: config.verifyRepair });
+        const verified = await runVerify({ ...deps, repair: config.verifyRepair, selfWriteChecked: true });
         metrics?.recordVerify(verified);
         if (!verified.ok) {
           summary.ok = false;
@@ -147,7 +159,7 @@ async function main(): Promise<number> {
 
   const firstRun = scheduler.start();
   if (config.schedule) {
-    await stopRequested;
+    await Promise.race([stopRequested, refusal]);
   } else {
     await Promise.race([firstRun, stopRequested]);
   }
@@ -156,7 +168,11 @@ async function main(): Promise<number> {
   servers.close();
 
   const last = scheduler.lastRun;
-  const code = stopped || config.schedule || last?.outcome !== "failure" ? EXIT_OK : EXIT_BACKUP_FAILED;
+  const code = refused
+    ? EXIT_INVALID_CONFIG
+    : stopped || config.schedule || last?.outcome !== "failure"
+      ? EXIT_OK
+      : EXIT_BACKUP_FAILED;
   if (stopped) logger.info("stopped");
   await flushLogger(logger);
   return code;
@@ -184,6 +200,10 @@ async function verifyOnce(config: Config, logger: Logger): Promise<number> {
     });
     return result.ok ? EXIT_OK : EXIT_BACKUP_FAILED;
   } catch (err) {
+    if (err instanceof SelfWriteError) {
+      logger.error(`verification refused: ${err.message}`);
+      return EXIT_INVALID_CONFIG;
+    }
     logger.error(`verification failed: ${errorMessage(err)}`);
     return EXIT_BACKUP_FAILED;
   } finally {
@@ -210,6 +230,10 @@ async function restoreOnce(config: Config, logger: Logger): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       logger.error(err.message);
+      return EXIT_INVALID_CONFIG;
+    }
+    if (err instanceof SelfWriteError) {
+      logger.error(`restore refused: ${err.message}`);
       return EXIT_INVALID_CONFIG;
     }
     logger.error(`restore failed: ${errorMessage(err)}`);

@@ -4,7 +4,7 @@
  * run goes on with the rest; the summary says what failed.
  */
 import type { Config, DatabasePair } from "../config";
-import { errorMessage } from "../errors";
+import { SelfWriteError, errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import { createDatabase, createRetentionPolicy, showDatabases } from "../influx/influxql";
 import { nsToRfc3339, parseDuration } from "../influx/time";
@@ -18,6 +18,7 @@ import { describeEstimate, estimateMeasurement } from "./dryRun";
 import { describeMeasurementCopy, describeRun } from "./describe";
 import { readSourceMetadata, writeSnapshot } from "../metadata/record";
 import { META_DB } from "../metadata/snapshot";
+import { backupPlan, refuseSelfWrite } from "./selfWriteGuard";
 
 export interface Failure {
   database: string;
@@ -54,6 +55,7 @@ export interface EngineOptions extends RunDeps {
   runName?: string;
 }
 
+/** Throws SelfWriteError, before writing anything, when the run would write into what it reads. */
 export async function runBackup(options: EngineOptions): Promise<RunSummary> {
   const { config, source, destination, logger, signal } = options;
   const began = Date.now();
@@ -83,7 +85,12 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
       logger.info(`connected to ${client.label}`, { version });
     }
     pairs = await resolvePairs(config, source, signal);
+    if (!options.selfWriteChecked) {
+      const recordsMetadata = options.recordMetadata !== false && !config.dryRun;
+      await refuseSelfWrite(backupPlan(config, pairs, source, destination, recordsMetadata), logger, signal);
+    }
   } catch (err) {
+    if (err instanceof SelfWriteError) throw err;
     fail({ database: "*", message: errorMessage(err) });
     return finish(summary, began, logger, options.runName ?? "backup", signal);
   }

@@ -58,6 +58,8 @@ export interface RunDeps {
   /** The clock, in milliseconds since the epoch (tests pass their own). */
   now?: () => number;
   onProgress?: (p: Progress) => void;
+  /** The caller has already made sure the run writes nothing it reads (see selfWriteGuard.ts). */
+  selfWriteChecked?: boolean;
 }
 
 /** The context a run copies in: its clients, logger, cursors and clock. */

@@ -14,6 +14,7 @@ import https from "node:https";
 import { decode } from "@msgpack/msgpack";
 import { ConnectionError, InfluxError, TruncatedResultError, errorMessage } from "../errors";
 import { withRetry, type RetryPolicy } from "../retry";
+import { identityFromDebugVars, identityFromDiagnostics, type IdentityAnswer, type ServerIdentity } from "./identity";
 import { FrameSplitter } from "./msgpackFrames";
 import { checkChunk, decodeOptions, isPartial, type Series, type StatementResult } from "./response";
 
@@ -135,6 +136,57 @@ export class InfluxClient {
     res.resume();
     const version = res.headers["x-influxdb-version"];
     return typeof version === "string" ? version : "unknown";
+  }
+
+  /**
+   * Which InfluxDB process answers here (see identity.ts): the opening of GET /debug/vars, or
+   * SHOW DIAGNOSTICS when that is refused or missing (a proxy may not pass /debug/vars on).
+   * Reads only. An answer that names no identity says why; a server that cannot be reached throws.
+   */
+  async identify(signal?: AbortSignal): Promise<IdentityAnswer> {
+    let debugVars: string;
+    try {
+      return {
+        identity: await this.retrying(`GET /debug/vars of ${this.label}`, () => this.debugVars(signal), signal),
+      };
+    } catch (err) {
+      if (err instanceof ConnectionError || err instanceof TruncatedResultError || signal?.aborted) throw err;
+      debugVars = errorMessage(err);
+    }
+    try {
+      return { identity: identityFromDiagnostics(await this.query("SHOW DIAGNOSTICS", { signal })) };
+    } catch (err) {
+      if (err instanceof ConnectionError || err instanceof TruncatedResultError || signal?.aborted) throw err;
+      return { unknown: `GET /debug/vars: ${debugVars}; SHOW DIAGNOSTICS: ${errorMessage(err)}` };
+    }
+  }
+
+  /** Reads /debug/vars only as far as its opening "system" section, then hangs up (the rest can be large). */
+  private async debugVars(signal?: AbortSignal): Promise<ServerIdentity> {
+    const res = await this.request("GET", "/debug/vars", {}, undefined, signal);
+    const type = String(res.headers["content-type"] ?? "");
+    if (res.statusCode !== 200 || !type.includes("json")) {
+      throw this.httpError(
+        res.statusCode ?? 0,
+        type,
+        await readText(res),
+        "GET /debug/vars",
+        res.headers["retry-after"],
+      );
+    }
+    let opening = "";
+    try {
+      res.setEncoding("utf8");
+      for await (const piece of res) {
+        opening += piece as string;
+        const identity = identityFromDebugVars(opening);
+        if (identity) return identity;
+        if (opening.length > 65536) break;
+      }
+    } finally {
+      res.destroy();
+    }
+    throw new InfluxError('the answer does not open with a "system" section');
   }
 
   /** Runs one statement and collects its whole (small) answer: for SHOW and CREATE statements. */

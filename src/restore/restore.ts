@@ -5,7 +5,7 @@
  * grants the source had (InfluxDB never reveals password hashes, so they are recreated by hand).
  */
 import type { DatabasePair } from "../config";
-import { ConfigError, errorMessage } from "../errors";
+import { errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import {
   MAX_TIME,
@@ -22,9 +22,10 @@ import type { RunDeps } from "../backup/measurement";
 import { retentionPolicies } from "../backup/targets";
 import { count } from "../backup/describe";
 import { readLatestSnapshot } from "../metadata/record";
-import { continuousQueryFor, type MetadataSnapshot } from "../metadata/snapshot";
-import { resolveBound } from "../config";
-import { isSameServer, restoreConfig } from "./restoreConfig";
+import { META_DB, continuousQueryFor, type MetadataSnapshot } from "../metadata/snapshot";
+import { resolveBound, type Config } from "../config";
+import { refuseSelfWrite, type GuardPlan } from "../backup/selfWriteGuard";
+import { restoreConfig } from "./restoreConfig";
 
 export interface RestoreOptions extends Omit<RunDeps, "source" | "destination"> {
   /** The backup server (DEST_*). */
@@ -33,19 +34,18 @@ export interface RestoreOptions extends Omit<RunDeps, "source" | "destination"> 
   target: InfluxClient;
 }
 
-/** Throws ConfigError when the restore target is the backup server itself. */
+/**
+ * Throws SelfWriteError, before writing anything, when the restore target is the backup server
+ * itself and a database restored is one the restore reads.
+ */
 export async function runRestore(options: RestoreOptions): Promise<RunSummary> {
   const { backup, target, logger, signal } = options;
-  if (isSameServer(target.options.url, backup.options.url)) {
-    throw new ConfigError([
-      `the restore target ${target.options.url.origin} is the backup server itself (DEST_URL): set RESTORE_URL to the server to restore into, or leave it empty to restore into SOURCE_URL`,
-    ]);
-  }
   const config = restoreConfig(options.config);
   const nowNs = BigInt(options.now?.() ?? Date.now()) * 1_000_000n;
   for (const client of [backup, target])
     logger.info(`connected to ${client.label}`, { version: await client.ping(signal) });
   const pairs = await resolvePairs(config, backup, signal);
+  await refuseSelfWrite(restorePlan(config, pairs, backup, target), logger, signal);
   const snapshot = await readLatestSnapshot(
     backup,
     pairs.map((p) => p.source),
@@ -71,6 +71,7 @@ export async function runRestore(options: RestoreOptions): Promise<RunSummary> {
     destination: target,
     recordMetadata: false,
     runName: "restore",
+    selfWriteChecked: true,
   });
   if (snapshot && !summary.aborted) {
     if (options.config.restoreContinuousQueries) {
@@ -89,6 +90,23 @@ export async function runRestore(options: RestoreOptions): Promise<RunSummary> {
     listUsers(snapshot, logger);
   }
   return summary;
+}
+
+/** What a restore reads on the backup server (its databases and the metadata record) and writes on the target. */
+function restorePlan(config: Config, pairs: DatabasePair[], backup: InfluxClient, target: InfluxClient): GuardPlan {
+  const all = config.databases === "all";
+  return {
+    reader: backup,
+    writer: target,
+    reads: [...pairs.map((p) => p.source), META_DB],
+    writes: pairs.map((p) => ({
+      database: p.destination,
+      because: all
+        ? "restoring every database under its own name (SOURCE_DBS=*)"
+        : `restoring ${p.source} (DEST_DBS) as ${p.destination} (SOURCE_DBS)`,
+    })),
+    fix: "set RESTORE_URL to the server to restore into, or SOURCE_DBS to the names to restore as",
+  };
 }
 
 /** The plan line: how many points the target already holds in the range restored. */

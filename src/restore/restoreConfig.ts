@@ -23,10 +23,3 @@ export function restoreConfig(config: Config): Config {
     schedule: undefined,
   };
 }
-
-/** Same scheme, host, port and path: the restore target would be the backup server itself. */
-export function isSameServer(a: URL, b: URL): boolean {
-  const norm = (u: URL) =>
-    `${u.protocol}//${u.hostname.toLowerCase()}:${u.port || (u.protocol === "https:" ? "443" : "80")}${u.pathname.replace(/\/+$/, "")}`;
-  return norm(a) === norm(b);
-}

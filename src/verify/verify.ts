@@ -18,6 +18,7 @@ import { resolvePairs } from "../backup/engine";
 import { copyContext, copyWindowAgain, type CopyContext, type RunDeps } from "../backup/measurement";
 import { alignDown, planWindows, windowLength, type Window } from "../backup/plan";
 import { isNumeric } from "../backup/schema";
+import { backupPlan, refuseSelfWrite } from "../backup/selfWriteGuard";
 import { databaseExists, planDatabase, type MeasurementTarget } from "../backup/targets";
 import { collect, diffWindow, isClean, tagsKey, type SeriesValues, type WindowDiff } from "./compare";
 import { formatTable, verdict, type MeasurementVerification } from "./report";
@@ -35,8 +36,9 @@ export interface VerifyResult {
   mismatchedWindows: number;
 }
 
+/** With repair, throws SelfWriteError before writing anything when the repairs would write into what it reads. */
 export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
-  const { config, source, logger, signal } = options;
+  const { config, source, destination, logger, signal } = options;
   const result: VerifyResult = { ok: true, measurements: [], errors: [], mismatchedWindows: 0 };
   const ctx = copyContext(options);
   let pairs: DatabasePair[];
@@ -47,6 +49,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     result.ok = false;
     return result;
   }
+  if (options.repair && !options.selfWriteChecked)
+    await refuseSelfWrite(backupPlan(config, pairs, source, destination, false), logger, signal);
   for (const pair of pairs) {
     try {
       if (!(await databaseExists(source, pair.source, signal)))

@@ -104,9 +104,9 @@ describe("restore", () => {
     expect(await source.queryText(everything, db)).toBe(before);
   });
 
-  it("refuses the backup server itself as the target, naming what to set", async () => {
-    await expect(restore({ ...servers.envFor("a", "b"), RESTORE_URL: `${dest.url}/` })).rejects.toThrow(
-      /the restore target .* is the backup server itself \(DEST_URL\): set RESTORE_URL/,
+  it("refuses to restore a backup database onto itself, naming what to set", async () => {
+    await expect(restore({ ...servers.envFor("a", "a"), RESTORE_URL: `${dest.url}/` })).rejects.toThrow(
+      /DEST_URL=\S+ and RESTORE_URL=\S+ are the same InfluxDB server .* would write into the database a it reads: set RESTORE_URL/,
     );
   });
 });
