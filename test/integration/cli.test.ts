@@ -18,11 +18,12 @@ interface Exit {
   stderr: string;
 }
 
+/** Runs the program in an empty folder with only `env` and PATH: no stray .env configures it. */
 function run(env: Record<string, string>, args: string[] = []): Promise<Exit> {
   return new Promise((resolve) => {
     const defaults = { HEALTH_PORT: "0", STATE_DIR: path.join(tmp, "state") };
     const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: os.tmpdir(),
+      cwd: fs.mkdtempSync(path.join(tmp, "cwd-")),
       env: { PATH: process.env.PATH ?? "", ...defaults, ...env },
     });
     let stdout = "";
@@ -49,6 +50,42 @@ afterAll(async () => {
 });
 
 describe("node dist/main.js", () => {
+  it.each(["--help", "-h", "help"])(
+    "%s exits 0 with the commands, the Docker forms and the docs, without configuration",
+    async (arg) => {
+      const r = await run({}, [arg]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe("");
+      for (const text of [
+        "(no argument)",
+        "backup ",
+        "verify ",
+        "restore ",
+        "docker compose --profile production up -d",
+        "docker compose run --rm backup-service backup",
+        "docker run --rm --network <net> --env-file .env influxdb-backup:latest backup",
+        "docs/reference.md",
+        "README",
+      ])
+        expect(r.stdout).toContain(text);
+    },
+  );
+
+  it.each(["--version", "-v"])("%s prints package.json's version and exits 0", async (arg) => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")) as {
+      version: string;
+    };
+    const r = await run({}, [arg]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it("exits 2 with the usage on an unknown command", async () => {
+    const r = await run({}, ["bakup"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "bakup"\nusage: node dist\/main\.js \[backup\|verify\|restore\]/);
+  });
+
   it("after kill -9 in the middle of a first backup, the next run ends identical to an uninterrupted one", async () => {
     const db = freshName("kill");
     await source.queryText(`CREATE DATABASE ${db}`);
