@@ -157,6 +157,19 @@ describe("node dist/main.js", () => {
     expect(r.stdout).toBe("");
   });
 
+  it("exits 2 on a cron expression out of range, naming the field", async () => {
+    const r = await run({
+      SOURCE_URL: "http://127.0.0.1:1",
+      SOURCE_DBS: "a",
+      DEST_URL: "http://127.0.0.1:1",
+      DEST_DBS: "b",
+      BACKUP_SCHEDULE: "0 25 * * *",
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BACKUP_SCHEDULE="0 25 * * *": the hour field (25) is out of range 0-23');
+    expect(r.stdout).toBe("");
+  });
+
   it("exits 1 with a one-line reason when a server cannot be reached", async () => {
     const r = await run({
       SOURCE_URL: "http://127.0.0.1:1",
