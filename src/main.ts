@@ -19,7 +19,7 @@ import { Scheduler } from "./scheduler";
 import { createRestoreClients, createServers } from "./servers";
 import { COMMANDS, USAGE, helpText } from "./usage";
 import { VERSION } from "./version";
-import { runVerify } from "./verify/verify";
+import { runVerify, verifyFailures } from "./verify/verify";
 
 export const EXIT_OK = 0;
 export const EXIT_BACKUP_FAILED = 1;
@@ -111,10 +111,7 @@ async function main(): Promise<number> {
         metrics?.recordVerify(verified);
         if (!verified.ok) {
           summary.ok = false;
-          summary.failures.push({
-            database: "*",
-            message: `verification found ${verified.mismatchedWindows} window(s) that differ`,
-          });
+          summary.failures.push(...verifyFailures(verified));
         }
       }
       return summary;

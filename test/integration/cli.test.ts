@@ -170,7 +170,7 @@ describe("node dist/main.js", () => {
     expect(r.stdout).toBe("");
   });
 
-  it("exits 1 with a one-line reason when a server cannot be reached", async () => {
+  it("exits 1 with a one-line reason when a server cannot be reached, its hint once whatever the retries", async () => {
     const r = await run({
       SOURCE_URL: "http://127.0.0.1:1",
       SOURCE_DBS: "a",
@@ -182,7 +182,41 @@ describe("node dist/main.js", () => {
     });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/ERROR .*cannot reach source InfluxDB at http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
+    expect(r.stdout).toMatch(/WARNING .*retry 1\/1/);
+    expect(r.stdout.match(/nothing listens on/g)).toHaveLength(1);
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("names the database and says the host name is not known when it does not resolve", async () => {
+    const r = await run({
+      SOURCE_URL: "http://no-such-host.invalid:8086",
+      SOURCE_DBS: "telegraf,app",
+      DEST_URL: source.url,
+      DEST_DBS: "telegraf_copy,app_copy",
+      LOG_FILE: path.join(tmp, "enotfound.log"),
+      MAX_RETRIES: "0",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /ERROR +backup of telegraf, app failed: cannot reach source InfluxDB at http:\/\/no-such-host\.invalid:8086: ENOTFOUND — the host name "no-such-host\.invalid" is not known on this network: check SOURCE_URL; in Docker, .*INFLUXDB_NETWORK/,
+    );
+    expect(r.stdout).toMatch(/backup finished with failures: .*2 failures/);
+    expect(r.stdout).not.toContain("backup of *");
+  });
+
+  it("says nothing listens on a refused port of the destination, and what localhost means in a container", async () => {
+    const r = await run({
+      SOURCE_URL: source.url,
+      SOURCE_DBS: "telegraf",
+      DEST_URL: "http://localhost:1",
+      DEST_DBS: "telegraf_copy",
+      LOG_FILE: path.join(tmp, "refused.log"),
+      MAX_RETRIES: "0",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /ERROR +backup of telegraf failed: cannot reach destination InfluxDB at http:\/\/localhost:1: ECONNREFUSED — nothing listens on localhost:1: check the port in DEST_URL.*localhost is the container itself: use the server's service name, or host\.docker\.internal/,
+    );
   });
 
   it("backs up with credentials in the URL, creates the log file and folder, and never logs the password", async () => {
@@ -243,7 +277,7 @@ describe("node dist/main.js", () => {
     expect(bad.stdout).toMatch(/verification FAILED/);
   });
 
-  it("names the server and user when authentication fails, without a stack trace or the password", async () => {
+  it("names the database, server, user and the variables to check when authentication fails, without a stack trace or the password", async () => {
     const r = await run({
       SOURCE_URL: secured.url,
       SOURCE_USER: "admin",
@@ -252,10 +286,40 @@ describe("node dist/main.js", () => {
       DEST_URL: source.url,
       DEST_DBS: "y",
       LOG_FILE: path.join(tmp, "auth.log"),
+      MAX_RETRIES: "0",
     });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/source InfluxDB at http:\/\/[^ ]+ answered HTTP 401 .*check the source user "admin"/);
+    expect(r.stdout).toMatch(
+      /backup of x failed: source InfluxDB at http:\/\/[^ ]+ answered HTTP 401 .* — check SOURCE_USER "admin" and SOURCE_PASSWORD \(or SOURCE_PASSWORD_FILE\); the user needs READ on the databases it copies/,
+    );
     expect(r.stdout).not.toContain("wrong-password");
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("names the destination user and the grants it lacks when a user without admin rights cannot create the database", async () => {
+    const db = freshName("grants");
+    await source.queryText(`CREATE DATABASE ${db}`);
+    expect((await fetch(`${source.url}/write?db=${db}`, { method: "POST", body: `m v=1 ${START}` })).status).toBe(204);
+    const admin: [string, string] = ["admin", PASSWORD];
+    await secured.queryText(`CREATE DATABASE ${db}_copy`, undefined, admin);
+    await secured.queryText(`CREATE USER writer WITH PASSWORD 'writer-pw'`, undefined, admin);
+    await secured.queryText(`GRANT WRITE ON ${db}_copy TO writer`, undefined, admin);
+    const r = await run({
+      SOURCE_URL: source.url,
+      SOURCE_DBS: db,
+      DEST_URL: secured.url,
+      DEST_USER: "writer",
+      DEST_PASSWORD: "writer-pw",
+      DEST_DBS: `${db}_copy`,
+      LOG_FILE: path.join(tmp, "grants.log"),
+      MAX_RETRIES: "0",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `backup of ${db} failed: destination InfluxDB at http://[^ ]+ answered HTTP 403 .* — DEST_USER "writer" is not allowed to do this; the user needs WRITE on the databases it writes to, and admin \\(ALL PRIVILEGES\\) to create databases and retention policies`,
+      ),
+    );
+    expect(r.stdout).not.toContain("writer-pw");
   });
 });
