@@ -7,7 +7,7 @@
 import type http from "node:http";
 import dotenv from "dotenv";
 import { CursorStore } from "./backup/cursors";
-import { runBackup } from "./backup/engine";
+import { intendedDatabases, runBackup } from "./backup/engine";
 import { describeConfig, parseConfig, type Config } from "./config";
 import { ConfigError, errorMessage } from "./errors";
 import { runRestore } from "./restore/restore";
@@ -189,7 +189,8 @@ async function verifyOnce(config: Config, logger: Logger): Promise<number> {
     });
     return result.ok ? EXIT_OK : EXIT_BACKUP_FAILED;
   } catch (err) {
-    logger.error(`verification failed: ${errorMessage(err)}`);
+    const databases = intendedDatabases(config, servers.source, cursors);
+    logger.error(`verification of ${databases.join(", ")} failed: ${errorMessage(err)}`);
     return EXIT_BACKUP_FAILED;
   } finally {
     servers.close();

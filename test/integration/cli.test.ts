@@ -187,21 +187,27 @@ describe("node dist/main.js", () => {
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
-  it("names the database and says the host name is not known when it does not resolve", async () => {
-    const r = await run({
+  it("names the databases and says the host name is not known when it does not resolve (backup and verify)", async () => {
+    const env = {
       SOURCE_URL: "http://no-such-host.invalid:8086",
       SOURCE_DBS: "telegraf,app",
       DEST_URL: source.url,
       DEST_DBS: "telegraf_copy,app_copy",
       LOG_FILE: path.join(tmp, "enotfound.log"),
       MAX_RETRIES: "0",
-    });
+    };
+    const r = await run(env);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
       /ERROR +backup of telegraf, app failed: cannot reach source InfluxDB at http:\/\/no-such-host\.invalid:8086: ENOTFOUND — the host name "no-such-host\.invalid" is not known on this network: check SOURCE_URL; in Docker, .*INFLUXDB_NETWORK/,
     );
     expect(r.stdout).toMatch(/backup finished with failures: .*2 failures/);
     expect(r.stdout).not.toContain("backup of *");
+    const verify = await run(env, ["verify"]);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toMatch(
+      /ERROR +verification of telegraf, app failed: cannot reach source .*ENOTFOUND — the host name/,
+    );
   });
 
   it("says nothing listens on a refused port of the destination, and what localhost means in a container", async () => {
