@@ -45,6 +45,12 @@ function compile() {
   if (result.status !== 0) fail("tsc reported errors (above)");
 }
 
+function packageVersion() {
+  const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  if (typeof version !== "string" || !version) fail("package.json has no version");
+  return version;
+}
+
 async function bundle() {
   const esbuild = require("esbuild");
   let result;
@@ -64,6 +70,8 @@ async function bundle() {
       legalComments: "eof",
       metafile: true,
       logLevel: "warning",
+      // src/version.ts: the version a user sees in --version and the start-up line.
+      define: { INFLUXDB_BACKUP_VERSION: JSON.stringify(packageVersion()) },
     });
   } catch {
     fail("esbuild reported errors (above)");

@@ -24,13 +24,16 @@ export class InfluxError extends Error {
   constructor(
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; hint?: string },
   ) {
     super(message, options);
     this.retryAfterMs = options?.retryAfterMs;
+    this.hint = options?.hint;
   }
   /** From a Retry-After header (429, 503). */
   readonly retryAfterMs?: number;
+  /** What the user can do about it; see errorMessage. */
+  readonly hint?: string;
 }
 
 /** The server could not be reached or the connection broke. */
@@ -39,10 +42,13 @@ export class ConnectionError extends Error {
   constructor(
     message: string,
     readonly code?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; hint?: string },
   ) {
     super(message, options);
+    this.hint = options?.hint;
   }
+  /** What the user can do about it; see errorMessage. */
+  readonly hint?: string;
 }
 
 /** An answer that cannot be trusted to be complete: a stream cut short, a partial result. */
@@ -50,7 +56,15 @@ export class TruncatedResultError extends Error {
   override readonly name = "TruncatedResultError";
 }
 
+/** The message and, when the error has one, the hint: "cannot reach ... — the host name ... is not known". */
 export function errorMessage(err: unknown): string {
+  const hint = (err as { hint?: unknown } | undefined)?.hint;
+  const brief = briefMessage(err);
+  return typeof hint === "string" && hint ? `${brief} — ${hint}` : brief;
+}
+
+/** The message without its hint: for lines that repeat (each retry), where the hint would be noise. */
+export function briefMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }

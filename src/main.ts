@@ -7,7 +7,7 @@
 import type http from "node:http";
 import dotenv from "dotenv";
 import { CursorStore } from "./backup/cursors";
-import { runBackup } from "./backup/engine";
+import { intendedDatabases, runBackup } from "./backup/engine";
 import { describeConfig, parseConfig, type Config } from "./config";
 import { ConfigError, SelfWriteError, errorMessage } from "./errors";
 import { runRestore } from "./restore/restore";
@@ -17,7 +17,9 @@ import { startHealthServer } from "./observability/health";
 import type { BackupMetrics } from "./observability/metrics";
 import { Scheduler } from "./scheduler";
 import { createRestoreClients, createServers } from "./servers";
-import { runVerify } from "./verify/verify";
+import { COMMANDS, USAGE, helpText } from "./usage";
+import { VERSION } from "./version";
+import { runVerify, verifyFailures } from "./verify/verify";
 
 export const EXIT_OK = 0;
 export const EXIT_BACKUP_FAILED = 1;
@@ -57,12 +59,18 @@ function openLogger(config: Config): Logger | undefined {
   }
 }
 
-const USAGE =
-  "usage: node dist/main.js [backup|verify|restore]\n  (no argument) back up once, or on BACKUP_SCHEDULE\n  backup        back up once now, whatever BACKUP_SCHEDULE says\n  verify        compare source and destination, exit 0 when they match\n  restore       copy the backup (DEST_*) back to RESTORE_URL, or to the source\n";
-
 async function main(): Promise<number> {
   const command = process.argv[2];
-  if (command !== undefined && !["backup", "verify", "restore"].includes(command)) {
+  // Help and version need no configuration: they answer before .env is read.
+  if (command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(helpText(VERSION));
+    return EXIT_OK;
+  }
+  if (command === "--version" || command === "-v") {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
     process.stderr.write(`unknown command "${command}"\n${USAGE}`);
     return EXIT_INVALID_CONFIG;
   }
@@ -75,7 +83,7 @@ async function main(): Promise<number> {
   if (command === "verify") return verifyOnce(config, logger);
   if (command === "restore") return restoreOnce(config, logger);
 
-  logger.info("influxdb-backup starting", describeConfig(config));
+  logger.info("influxdb-backup starting", { version: VERSION, ...describeConfig(config) });
   const { store: cursors, problem } = CursorStore.open(config.stateDir);
   if (problem) logger.warning(problem);
   const loaded = cursors.load();
@@ -115,10 +123,7 @@ async function main(): Promise<number> {
         metrics?.recordVerify(verified);
         if (!verified.ok) {
           summary.ok = false;
-          summary.failures.push({
-            database: "*",
-            message: `verification found ${verified.mismatchedWindows} window(s) that differ`,
-          });
+          summary.failures.push(...verifyFailures(verified));
         }
       }
       return summary;
@@ -180,7 +185,7 @@ async function main(): Promise<number> {
 
 /** `node dist/main.js verify`: one verification, exit 0 when source and destination match. */
 async function verifyOnce(config: Config, logger: Logger): Promise<number> {
-  logger.info("influxdb-backup verify starting", describeConfig(config));
+  logger.info("influxdb-backup verify starting", { version: VERSION, ...describeConfig(config) });
   const { store: cursors } = CursorStore.open(config.stateDir);
   cursors.load();
   const servers = createServers(config, logger);
@@ -204,7 +209,8 @@ async function verifyOnce(config: Config, logger: Logger): Promise<number> {
       logger.error(`verification refused: ${err.message}`);
       return EXIT_INVALID_CONFIG;
     }
-    logger.error(`verification failed: ${errorMessage(err)}`);
+    const databases = intendedDatabases(config, servers.source, cursors);
+    logger.error(`verification of ${databases.join(", ")} failed: ${errorMessage(err)}`);
     return EXIT_BACKUP_FAILED;
   } finally {
     servers.close();
@@ -214,7 +220,7 @@ async function verifyOnce(config: Config, logger: Logger): Promise<number> {
 
 /** `node dist/main.js restore`: the backup copied back to the restore target, exit 0 when all came back. */
 async function restoreOnce(config: Config, logger: Logger): Promise<number> {
-  logger.info("influxdb-backup restore starting", describeConfig(config));
+  logger.info("influxdb-backup restore starting", { version: VERSION, ...describeConfig(config) });
   const { store: cursors } = CursorStore.open(config.stateDir);
   cursors.load();
   const { backup, target, close } = createRestoreClients(config, logger);

@@ -4,7 +4,7 @@
  * together, and the total wait is never shorter than the plain exponential series
  * (5 retries from 1 s wait at least 31 s). A Retry-After from the server wins when longer.
  */
-import { errorMessage, isRetriable } from "./errors";
+import { briefMessage, isRetriable } from "./errors";
 
 export interface RetryPolicy {
   maxRetries: number;
@@ -58,7 +58,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
       if (options.signal?.aborted || attempt >= options.policy.maxRetries || !retriable(err)) throw err;
       const retryAfter = (err as { retryAfterMs?: number }).retryAfterMs;
       const delayMs = backoffDelay(attempt, options.policy, options.random ?? Math.random, retryAfter);
-      options.onRetry?.({ attempt: attempt + 1, delayMs, error: errorMessage(err) });
+      // The hint comes once, with the failure, not with every retry.
+      options.onRetry?.({ attempt: attempt + 1, delayMs, error: briefMessage(err) });
       await sleep(delayMs, options.signal);
     }
   }

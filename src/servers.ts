@@ -25,6 +25,7 @@ export function createClient(spec: ClientSpec, config: Config, logger: Logger): 
   const client = new InfluxClient({
     role,
     envPrefix,
+    access: spec.writesTo ? "write" : "read",
     ...server,
     timeoutMs: config.timeoutMs,
     retry: { maxRetries: config.maxRetries, baseDelayMs: config.retryBaseDelayMs },

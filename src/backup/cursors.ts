@@ -63,6 +63,16 @@ export class CursorStore {
     }
   }
 
+  /** The source databases with a cursor for the source at `sourceUrl`: what earlier runs copied. */
+  sourceDatabases(sourceUrl: string): string[] {
+    const out = new Set<string>();
+    for (const key of this.cursors.keys()) {
+      const [source, sourceDb] = JSON.parse(key) as unknown[];
+      if (source === sourceUrl && typeof sourceDb === "string") out.add(sourceDb);
+    }
+    return [...out].sort();
+  }
+
   get(key: string): Cursor | undefined {
     return this.cursors.get(key);
   }

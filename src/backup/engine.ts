@@ -10,6 +10,7 @@ import { createDatabase, createRetentionPolicy, showDatabases } from "../influx/
 import { nsToRfc3339, parseDuration } from "../influx/time";
 import { describeRetention, destinationDuration, expiresEarlier } from "../retentionRule";
 import type { Logger } from "../logger";
+import type { CursorStore } from "./cursors";
 import { copyContext, copyMeasurement, type CopyContext, type RunDeps } from "./measurement";
 import { runPool } from "../pool";
 import { describeFieldTypes } from "./schema";
@@ -71,11 +72,12 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     failures: [],
     durationMs: 0,
   };
+  const runName = options.runName ?? "backup";
   const fail = (f: Failure) => {
     if (signal?.aborted) return; // a stop request is not a failure
     summary.failures.push(f);
     const where = [f.database, f.retentionPolicy, f.measurement].filter(Boolean).join(".");
-    logger.error(`backup of ${where} failed: ${f.message}`);
+    logger.error(`${runName} of ${where} failed: ${f.message}`);
   };
 
   let pairs: DatabasePair[];
@@ -91,8 +93,13 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     }
   } catch (err) {
     if (err instanceof SelfWriteError) throw err;
-    fail({ database: "*", message: errorMessage(err) });
-    return finish(summary, began, logger, options.runName ?? "backup", signal);
+    // A failure for each database the run was for, told in one line (its hint once).
+    const databases = intendedDatabases(config, source, options.cursors);
+    if (!signal?.aborted) {
+      for (const database of databases) summary.failures.push({ database, message: errorMessage(err) });
+      logger.error(`${runName} of ${databases.join(", ")} failed: ${errorMessage(err)}`);
+    }
+    return finish(summary, began, logger, runName, signal);
   }
 
   const ctx = copyContext(options);
@@ -118,7 +125,17 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
       fail({ database: pair.source, message: errorMessage(err) });
     }
   }
-  return finish(summary, began, logger, options.runName ?? "backup", signal);
+  return finish(summary, began, logger, runName, signal);
+}
+
+/**
+ * The source databases a run is for when the source cannot tell: those of SOURCE_DBS, or with
+ * SOURCE_DBS=* those earlier runs copied (their cursors), else a description.
+ */
+export function intendedDatabases(config: Config, source: InfluxClient, cursors: CursorStore): string[] {
+  if (config.databases !== "all") return [...new Set(config.databases.map((p) => p.source))];
+  const known = cursors.sourceDatabases(source.options.url.href);
+  return known.length > 0 ? known : ["every source database (SOURCE_DBS=*)"];
 }
 
 function finish(summary: RunSummary, began: number, logger: Logger, runName: string, signal?: AbortSignal): RunSummary {

@@ -1,6 +1,6 @@
 /** When to run: a cron expression in a time zone, or once. */
 import { IANAZone } from "luxon";
-import { validate as validateCron } from "node-cron";
+import { cronProblem } from "./cronProblem";
 import type { Get } from "./values";
 
 export interface ScheduleSettings {
@@ -16,9 +16,10 @@ export const SCHEDULE_VARIABLES: readonly string[] = ["BACKUP_SCHEDULE", "BACKUP
 
 export function parseSchedule(get: Get, problems: string[]): ScheduleSettings {
   const schedule = get("BACKUP_SCHEDULE");
-  if (schedule !== undefined && !validateCron(schedule)) {
+  const problem = schedule === undefined ? undefined : cronProblem(schedule);
+  if (problem) {
     problems.push(
-      `BACKUP_SCHEDULE=${JSON.stringify(schedule)}: expected a cron expression such as "0 0 * * *" (5 fields, or 6 with seconds first), or leave it empty to run once`,
+      `BACKUP_SCHEDULE=${JSON.stringify(schedule)}: ${problem}; expected a cron expression such as "0 3 * * *" (every day at 03:00), or leave it empty to run once`,
     );
   }
   const timezone = get("BACKUP_TIMEZONE") ?? SCHEDULE_DEFAULTS.BACKUP_TIMEZONE;

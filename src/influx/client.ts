@@ -14,6 +14,7 @@ import https from "node:https";
 import { decode } from "@msgpack/msgpack";
 import { ConnectionError, InfluxError, TruncatedResultError, errorMessage } from "../errors";
 import { withRetry, type RetryPolicy } from "../retry";
+import { hintFor } from "./hints";
 import { identityFromDebugVars, identityFromDiagnostics, type IdentityAnswer, type ServerIdentity } from "./identity";
 import { FrameSplitter } from "./msgpackFrames";
 import { checkChunk, decodeOptions, isPartial, type Series, type StatementResult } from "./response";
@@ -51,6 +52,8 @@ export interface ServerOptions {
   role: string;
   /** Prefix of the variables that configure this server (SOURCE, DEST, ...), named in hints. */
   envPrefix?: string;
+  /** What the tool does on this server, for the hint about grants (default read). */
+  access?: "read" | "write";
   /** Base URL without credentials. */
   url: URL;
   username?: string;
@@ -366,14 +369,17 @@ export class InfluxClient {
     }
   }
 
+  /** What the user can do about a failure with this error code or HTTP status, if anything. */
+  private hint(problem: { code?: string; status?: number }): string | undefined {
+    const { envPrefix, url, username, access = "read" } = this.options;
+    return hintFor(problem, { envPrefix, url, username, access });
+  }
+
   /** An error naming the server, the HTTP status, the reason and, for 401/403, what to check. */
   private failure(status: number, reason: string, what: string, retryAfterMs?: number): InfluxError {
-    const hint =
-      status === 401 || status === 403
-        ? ` — check the ${this.options.role} user${this.options.username ? ` "${this.options.username}"` : ""} and its password`
-        : "";
-    return new InfluxError(`${this.label} answered HTTP ${status} to ${what}: ${reason}${hint}`, status, {
+    return new InfluxError(`${this.label} answered HTTP ${status} to ${what}: ${reason}`, status, {
       retryAfterMs,
+      hint: this.hint({ status }),
     });
   }
 
@@ -436,17 +442,19 @@ export class InfluxClient {
         if (err.name === "AbortError") return reject(err);
         const code = err.code ?? err.message;
         if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-          const prefix = this.options.envPrefix;
-          const fix = prefix
-            ? `set ${prefix}_CA_FILE to the CA that signed it, or ${prefix}_TLS_VERIFY=false`
-            : "trust the CA that signed it, or turn certificate verification off";
           return reject(
-            new InfluxError(`cannot verify the TLS certificate of ${this.label}: ${code} — ${fix}`, undefined, {
+            new InfluxError(`cannot verify the TLS certificate of ${this.label}: ${code}`, undefined, {
               cause: err,
+              hint: this.hint({ code }),
             }),
           );
         }
-        reject(new ConnectionError(`cannot reach ${this.label}: ${code}`, err.code, { cause: err }));
+        reject(
+          new ConnectionError(`cannot reach ${this.label}: ${code}`, err.code, {
+            cause: err,
+            hint: this.hint({ code: err.code }),
+          }),
+        );
       });
       req.end(body);
     });

@@ -14,7 +14,7 @@ import { aggregateWindow, countValuesPerSeries, edgeOfField, rawWindow } from ".
 import { formatInteger } from "../influx/lineProtocol";
 import { nsToRfc3339 } from "../influx/time";
 import { edgeTime } from "../backup/edges";
-import { resolvePairs } from "../backup/engine";
+import { intendedDatabases, resolvePairs, type Failure } from "../backup/engine";
 import { copyContext, copyWindowAgain, type CopyContext, type RunDeps } from "../backup/measurement";
 import { alignDown, planWindows, windowLength, type Window } from "../backup/plan";
 import { isNumeric } from "../backup/schema";
@@ -31,8 +31,8 @@ export interface VerifyOptions extends RunDeps {
 export interface VerifyResult {
   ok: boolean;
   measurements: MeasurementVerification[];
-  /** Pairs or measurements that could not be checked at all. */
-  errors: string[];
+  /** Source databases that could not be checked at all, and why. */
+  errors: { database: string; message: string }[];
   mismatchedWindows: number;
 }
 
@@ -45,8 +45,10 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   try {
     pairs = await resolvePairs(config, source, signal);
   } catch (err) {
-    result.errors.push(errorMessage(err));
+    const databases = intendedDatabases(config, source, options.cursors);
+    result.errors = databases.map((database) => ({ database, message: errorMessage(err) }));
     result.ok = false;
+    logger.error(`verification could not check ${databases.join(", ")}: ${errorMessage(err)}`);
     return result;
   }
   if (options.repair && !options.selfWriteChecked)
@@ -61,18 +63,35 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
         result.measurements.push(await verifyMeasurement(ctx, target, options.repair));
       }
     } catch (err) {
-      result.errors.push(`${pair.source}: ${errorMessage(err)}`);
+      result.errors.push({ database: pair.source, message: errorMessage(err) });
     }
   }
   result.mismatchedWindows = result.measurements.reduce((n, m) => n + m.badWindows.length, 0);
   const v = verdict(result.measurements);
   result.ok = v.ok && result.errors.length === 0;
   logger.info(`verification of ${result.measurements.length} measurement(s):\n${formatTable(result.measurements)}`);
-  for (const e of result.errors) logger.error(`verification could not check ${e}`);
+  for (const e of result.errors) logger.error(`verification could not check ${e.database}: ${e.message}`);
   if (result.ok) logger.info(v.text);
   else
     logger.error(result.errors.length && v.ok ? "verification FAILED: some measurements could not be checked" : v.text);
   return result;
+}
+
+/** A run's failures for what a verification found: each measurement that differs, each database it could not check. */
+export function verifyFailures(result: VerifyResult): Failure[] {
+  const differ = result.measurements
+    .filter((m) => m.badWindows.length > 0)
+    .map((m) => ({
+      database: m.database,
+      retentionPolicy: m.retentionPolicy,
+      measurement: m.measurement,
+      message: `verification found ${m.badWindows.length} window(s) that differ`,
+    }));
+  const unchecked = result.errors.map((e) => ({
+    database: e.database,
+    message: `verification could not check it: ${e.message}`,
+  }));
+  return [...differ, ...unchecked];
 }
 
 async function verifyMeasurement(

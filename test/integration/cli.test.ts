@@ -18,11 +18,12 @@ interface Exit {
   stderr: string;
 }
 
+/** Runs the program in an empty folder with only `env` and PATH: no stray .env configures it. */
 function run(env: Record<string, string>, args: string[] = []): Promise<Exit> {
   return new Promise((resolve) => {
     const defaults = { HEALTH_PORT: "0", STATE_DIR: path.join(tmp, "state") };
     const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: os.tmpdir(),
+      cwd: fs.mkdtempSync(path.join(tmp, "cwd-")),
       env: { PATH: process.env.PATH ?? "", ...defaults, ...env },
     });
     let stdout = "";
@@ -49,6 +50,42 @@ afterAll(async () => {
 });
 
 describe("node dist/main.js", () => {
+  it.each(["--help", "-h", "help"])(
+    "%s exits 0 with the commands, the Docker forms and the docs, without configuration",
+    async (arg) => {
+      const r = await run({}, [arg]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe("");
+      for (const text of [
+        "(no argument)",
+        "backup ",
+        "verify ",
+        "restore ",
+        "docker compose --profile production up -d",
+        "docker compose run --rm backup-service backup",
+        "docker run --rm --network <net> --env-file .env influxdb-backup:latest backup",
+        "docs/reference.md",
+        "README",
+      ])
+        expect(r.stdout).toContain(text);
+    },
+  );
+
+  it.each(["--version", "-v"])("%s prints package.json's version and exits 0", async (arg) => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")) as {
+      version: string;
+    };
+    const r = await run({}, [arg]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it("exits 2 with the usage on an unknown command", async () => {
+    const r = await run({}, ["bakup"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "bakup"\nusage: node dist\/main\.js \[backup\|verify\|restore\]/);
+  });
+
   it("after kill -9 in the middle of a first backup, the next run ends identical to an uninterrupted one", async () => {
     const db = freshName("kill");
     await source.queryText(`CREATE DATABASE ${db}`);
@@ -120,7 +157,20 @@ describe("node dist/main.js", () => {
     expect(r.stdout).toBe("");
   });
 
-  it("exits 1 with a one-line reason when a server cannot be reached", async () => {
+  it("exits 2 on a cron expression out of range, naming the field", async () => {
+    const r = await run({
+      SOURCE_URL: "http://127.0.0.1:1",
+      SOURCE_DBS: "a",
+      DEST_URL: "http://127.0.0.1:1",
+      DEST_DBS: "b",
+      BACKUP_SCHEDULE: "0 25 * * *",
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BACKUP_SCHEDULE="0 25 * * *": the hour field (25) is out of range 0-23');
+    expect(r.stdout).toBe("");
+  });
+
+  it("exits 1 with a one-line reason when a server cannot be reached, its hint once whatever the retries", async () => {
     const r = await run({
       SOURCE_URL: "http://127.0.0.1:1",
       SOURCE_DBS: "a",
@@ -132,7 +182,47 @@ describe("node dist/main.js", () => {
     });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/ERROR .*cannot reach source InfluxDB at http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
+    expect(r.stdout).toMatch(/WARNING .*retry 1\/1/);
+    expect(r.stdout.match(/nothing listens on/g)).toHaveLength(1);
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("names the databases and says the host name is not known when it does not resolve (backup and verify)", async () => {
+    const env = {
+      SOURCE_URL: "http://no-such-host.invalid:8086",
+      SOURCE_DBS: "telegraf,app",
+      DEST_URL: source.url,
+      DEST_DBS: "telegraf_copy,app_copy",
+      LOG_FILE: path.join(tmp, "enotfound.log"),
+      MAX_RETRIES: "0",
+    };
+    const r = await run(env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /ERROR +backup of telegraf, app failed: cannot reach source InfluxDB at http:\/\/no-such-host\.invalid:8086: ENOTFOUND — the host name "no-such-host\.invalid" is not known on this network: check SOURCE_URL; in Docker, .*INFLUXDB_NETWORK/,
+    );
+    expect(r.stdout).toMatch(/backup finished with failures: .*2 failures/);
+    expect(r.stdout).not.toContain("backup of *");
+    const verify = await run(env, ["verify"]);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toMatch(
+      /ERROR +verification of telegraf, app failed: cannot reach source .*ENOTFOUND — the host name/,
+    );
+  });
+
+  it("says nothing listens on a refused port of the destination, and what localhost means in a container", async () => {
+    const r = await run({
+      SOURCE_URL: source.url,
+      SOURCE_DBS: "telegraf",
+      DEST_URL: "http://localhost:1",
+      DEST_DBS: "telegraf_copy",
+      LOG_FILE: path.join(tmp, "refused.log"),
+      MAX_RETRIES: "0",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /ERROR +backup of telegraf failed: cannot reach destination InfluxDB at http:\/\/localhost:1: ECONNREFUSED — nothing listens on localhost:1: check the port in DEST_URL.*localhost is the container itself: use the server's service name, or host\.docker\.internal/,
+    );
   });
 
   it("backs up with credentials in the URL, creates the log file and folder, and never logs the password", async () => {
@@ -193,7 +283,7 @@ describe("node dist/main.js", () => {
     expect(bad.stdout).toMatch(/verification FAILED/);
   });
 
-  it("names the server and user when authentication fails, without a stack trace or the password", async () => {
+  it("names the database, server, user and the variables to check when authentication fails, without a stack trace or the password", async () => {
     const r = await run({
       SOURCE_URL: secured.url,
       SOURCE_USER: "admin",
@@ -202,10 +292,40 @@ describe("node dist/main.js", () => {
       DEST_URL: source.url,
       DEST_DBS: "y",
       LOG_FILE: path.join(tmp, "auth.log"),
+      MAX_RETRIES: "0",
     });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/source InfluxDB at http:\/\/[^ ]+ answered HTTP 401 .*check the source user "admin"/);
+    expect(r.stdout).toMatch(
+      /backup of x failed: source InfluxDB at http:\/\/[^ ]+ answered HTTP 401 .* — check SOURCE_USER "admin" and SOURCE_PASSWORD \(or SOURCE_PASSWORD_FILE\); the user needs READ on the databases it copies/,
+    );
     expect(r.stdout).not.toContain("wrong-password");
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("names the destination user and the grants it lacks when a user without admin rights cannot create the database", async () => {
+    const db = freshName("grants");
+    await source.queryText(`CREATE DATABASE ${db}`);
+    expect((await fetch(`${source.url}/write?db=${db}`, { method: "POST", body: `m v=1 ${START}` })).status).toBe(204);
+    const admin: [string, string] = ["admin", PASSWORD];
+    await secured.queryText(`CREATE DATABASE ${db}_copy`, undefined, admin);
+    await secured.queryText(`CREATE USER writer WITH PASSWORD 'writer-pw'`, undefined, admin);
+    await secured.queryText(`GRANT WRITE ON ${db}_copy TO writer`, undefined, admin);
+    const r = await run({
+      SOURCE_URL: source.url,
+      SOURCE_DBS: db,
+      DEST_URL: secured.url,
+      DEST_USER: "writer",
+      DEST_PASSWORD: "writer-pw",
+      DEST_DBS: `${db}_copy`,
+      LOG_FILE: path.join(tmp, "grants.log"),
+      MAX_RETRIES: "0",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `backup of ${db} failed: destination InfluxDB at http://[^ ]+ answered HTTP 403 .* — DEST_USER "writer" is not allowed to do this; the user needs WRITE on the databases it writes to, and admin \\(ALL PRIVILEGES\\) to create databases and retention policies`,
+      ),
+    );
+    expect(r.stdout).not.toContain("writer-pw");
   });
 });

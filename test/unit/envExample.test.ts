@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { DEFAULTS, VARIABLES } from "../../src/config";
+import { DEFAULTS, VARIABLES, parseConfig } from "../../src/config";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -25,6 +25,19 @@ describe(".env-example and docs/reference.md agree with the config schema", () =
   it("shows each default as its value", () => {
     const example = envExample();
     for (const [name, value] of Object.entries(DEFAULTS)) expect([name, example.get(name)]).toEqual([name, value]);
+  });
+
+  // The one exception to "the example shows the default": BACKUP_SCHEDULE's default is empty
+  // (run once and exit), but the production profile has `restart: unless-stopped`, so a service
+  // without a schedule would be restarted into a one-shot run over and over. The example ships
+  // a daily schedule instead.
+  it("ships a valid daily BACKUP_SCHEDULE while the default stays one-shot", () => {
+    const example = envExample();
+    expect(example.get("BACKUP_SCHEDULE")).toBe("0 3 * * *");
+    expect(Object.keys(DEFAULTS)).not.toContain("BACKUP_SCHEDULE");
+    const required = { SOURCE_URL: "http://a:8086", DEST_URL: "http://b:8086", SOURCE_DBS: "a", DEST_DBS: "b" };
+    expect(parseConfig(required).schedule).toBeUndefined();
+    expect(parseConfig({ ...required, BACKUP_SCHEDULE: example.get("BACKUP_SCHEDULE") }).schedule).toBe("0 3 * * *");
   });
 
   it("documents every variable with its default in docs/reference.md", () => {
