@@ -28,6 +28,7 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin influ
     && mkdir -p /var/log/backup_influxdb /var/lib/influxdb-backup \
     && chown influxbackup /var/log/backup_influxdb /var/lib/influxdb-backup
 COPY --from=build /app/package.json ./
+COPY LICENSE ./
 COPY --from=build /app/dist ./dist
 USER influxbackup
 EXPOSE 9100

@@ -62,7 +62,12 @@ export async function buildAppImage(): Promise<void> {
 /** A folder as a user has it after `git clone`: the compose files and `.env`, nothing else. */
 export function userFolder(dotenv: string, extraFiles: Record<string, string> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ib-user-"));
-  for (const f of ["docker-compose.yaml", "docker-compose.secrets.yaml", ".env-example"])
+  for (const f of [
+    "docker-compose.yaml",
+    "docker-compose.secrets.yaml",
+    "docker-compose.restore-secrets.yaml",
+    ".env-example",
+  ])
     fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
   fs.writeFileSync(path.join(dir, ".env"), dotenv);
   for (const [name, text] of Object.entries(extraFiles)) {

@@ -13,10 +13,12 @@ import { ROOT, run, userFolder } from "./compose";
 const PINNED = new Set(["LOG_FILE", "STATE_DIR", "HEALTH_PORT"]);
 
 /** The backup-service environment as `compose config` renders it with this .env. */
-async function renderedEnvironment(dotenv: string): Promise<Map<string, string>> {
+async function renderedEnvironment(dotenv: string, files: string[] = []): Promise<Map<string, string>> {
   // Only .env configures it: the caller's environment does not reach compose.
-  const { code, out: stdout } = await run("docker", ["compose", "--profile", "production", "config"], {
-    cwd: userFolder(dotenv),
+  const dir = userFolder(dotenv);
+  const options = files.length ? ["-f", "docker-compose.yaml", ...files.flatMap((f) => ["-f", f])] : [];
+  const { code, out: stdout } = await run("docker", ["compose", ...options, "--profile", "production", "config"], {
+    cwd: dir,
   });
   if (code !== 0) throw new Error(stdout);
   // The service block, then its environment mapping (two more spaces of indentation per level).
@@ -60,6 +62,17 @@ describe("settings in .env reach the backup-service container", () => {
     expect(env.get("SOURCE_PASSWORD")).toBe("pa ss w0rd's");
     expect(env.get("MEASUREMENTS")).toBe("/^cpu\\d+$/,mem");
     expect(env.get("DEST_USER") ?? "").toBe("");
+  });
+});
+
+describe("the Docker secrets overrides", () => {
+  it("point the three *_PASSWORD_FILE variables at /run/secrets", async () => {
+    const env = await renderedEnvironment("", ["docker-compose.secrets.yaml", "docker-compose.restore-secrets.yaml"]);
+    expect([env.get("SOURCE_PASSWORD_FILE"), env.get("DEST_PASSWORD_FILE"), env.get("RESTORE_PASSWORD_FILE")]).toEqual([
+      "/run/secrets/source_password",
+      "/run/secrets/dest_password",
+      "/run/secrets/restore_password",
+    ]);
   });
 });
 

@@ -123,8 +123,7 @@ describe("the image, run one-shot and scheduled", () => {
       DEST_DBS: "app_compose",
       SOURCE_GROUP_BY: "raw",
     });
-    const run = async (dbs: string) =>
-      (await compose("run", "--rm", "-e", `SOURCE_DBS=${dbs}`, "backup-service")).code;
+    const run = async (dbs: string) => (await compose("run", "--rm", "-e", `SOURCE_DBS=${dbs}`, "backup-service")).code;
     try {
       expect(await run("app")).toBe(0);
       const copied = await dest.query("SELECT * FROM m GROUP BY *", "app_compose");

@@ -107,7 +107,6 @@ class AuthInflux {
   }
 }
 
-
 /** A project folder as a user has it: the compose files, a .env and the password files. */
 function project(dotenv: Record<string, string>): string {
   const lines = Object.entries({
