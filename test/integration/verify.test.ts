@@ -74,6 +74,28 @@ describe("verify (aggregated)", () => {
   });
 });
 
+describe("verify and points that exist only on the destination", () => {
+  it("reports them as extra, and repair cannot remove them", async () => {
+    const src = await seeded();
+    const dst = freshName("ver_extra");
+    const env = servers.envFor(src, dst, { DAYS_OF_PAGINATION: "1" });
+    expect((await backup(env)).summary.ok).toBe(true);
+    // A series the source never had, at a bucket start inside the copied range.
+    await servers.dest.write(dst, `cpu,host=ghost,region=eu usage=1.5 ${(START / (5n * MINUTE) + 12n) * 5n * MINUTE}`);
+
+    const found = await verify(env);
+    const cpu = found.result.measurements.find((m) => m.measurement === "cpu")!;
+    expect(found.result.ok).toBe(false);
+    expect([cpu.extra, cpu.missing, cpu.mismatched, cpu.badWindows.length]).toEqual([1, 0, 0, 1]);
+    expect(found.log).toMatch(/verify \S+\.autogen\.cpu: window \S+ \.\. \S+: 1 not in the source/);
+
+    const repaired = await verify({ ...env, VERIFY_REPAIR: "true" });
+    expect(repaired.result.ok).toBe(false);
+    expect(repaired.result.measurements.find((m) => m.measurement === "cpu")!.extra).toBe(1);
+    expect(await servers.dest.queryText(`SELECT count(usage) FROM cpu WHERE host='ghost'`, dst)).toMatch(/,1\]\]/);
+  });
+});
+
 describe("verify (raw)", () => {
   it("compares counts and first/last timestamps per series, and repair restores deleted points", async () => {
     const src = await seeded();
