@@ -36,6 +36,11 @@ describe("aggregated backup", () => {
     expect(summary.ok).toBe(true);
     // Two days in windows of 0.3 day: pagination really happened.
     expect(log).toMatch(/copied \S+\.autogen\.cpu .*windows=(7|8) /);
+    // At DEBUG, each query with the time the server took to answer it (docs/operating.md, Logging).
+    expect(log).toMatch(
+      /source answered in \d+ ms: SELECT mean\("count"\) AS "count", .* FROM "\S+"\."autogen"\."cpu" WHERE/,
+    );
+    expect(log).toMatch(/destination answered in \d+ ms: CREATE DATABASE/);
     await expectSameAggregate(source, src, dest, dst, "cpu", CPU_FIELDS);
     // A measurement with only string and boolean fields is copied too.
     await expectSameAggregate(source, src, dest, dst, "events", EVENT_FIELDS);
