@@ -36,7 +36,8 @@ export async function run(
 ): Promise<Result> {
   try {
     const { stdout, stderr } = await exec(cmd, args, {
-      cwd: opts.cwd ?? os.tmpdir(),
+      // Never the checkout or a shared folder: a .env or compose file there would configure the command.
+      cwd: opts.cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), "ib-cwd-")),
       env: { ...baseEnv(), ...opts.env },
       maxBuffer: 64 * 1024 * 1024,
       timeout: opts.timeoutMs ?? 180_000,

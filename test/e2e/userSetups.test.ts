@@ -174,7 +174,12 @@ async function hostInflux(address: string): Promise<{ server: Server; stop(): vo
       "",
     ].join("\n"),
   );
-  const child = spawn("influxd", ["-config", config], { stdio: "ignore" });
+  // Only the config file configures it: influxd also reads INFLUXDB_* variables from its environment.
+  const child = spawn("influxd", ["-config", config], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOME: dir },
+    stdio: "ignore",
+  });
   const server = new Server(`http://${address}`);
   await waitFor(async () => ((await fetch(`${server.url}/ping`)).status === 204 ? true : undefined), "host influxd");
   return {

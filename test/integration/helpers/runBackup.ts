@@ -1,4 +1,7 @@
-/** Runs the backup engine in-process against real servers, capturing its log lines. */
+/**
+ * Runs the backup engine in-process against real servers, capturing its log lines. The
+ * configuration is parsed from the variables the test passes alone: never process.env, never a .env.
+ */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
