@@ -57,6 +57,28 @@ describe("Scheduler", () => {
     expect(scheduler.lastRun?.outcome).toBe("success");
   });
 
+  it("logs the countdown at DEBUG every 10 minutes while idle", async () => {
+    // Only the interval timers are fake: the idle countdown's clock, not the cron library's.
+    jest.useFakeTimers({
+      doNotFake: ["Date", "setTimeout", "clearTimeout", "setImmediate", "nextTick", "queueMicrotask"],
+    });
+    try {
+      const { logger, lines } = capture();
+      scheduler = new Scheduler({ schedule: "0 0 1 1 *", timezone: "UTC", logger, run: async () => summary() });
+      await scheduler.start();
+      const idle = () => lines.filter((l) => /DEBUG .*idle: next run \d{4}-01-01T00:00:00Z, in /.test(l)).length;
+      jest.advanceTimersByTime(599_999);
+      await new Promise((r) => setTimeout(r, 50)); // lets the log stream deliver a line, if one was written
+      expect(idle()).toBe(0);
+      jest.advanceTimersByTime(1);
+      await waitFor(() => idle() === 1, "the first idle line");
+      jest.advanceTimersByTime(600_000);
+      await waitFor(() => idle() === 2, "the second idle line");
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it("runs only once without a schedule", async () => {
     const { logger } = capture();
     let runs = 0;
