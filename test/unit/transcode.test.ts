@@ -138,7 +138,7 @@ describe("transcoding MessagePack chunks to line protocol", () => {
     expect(first.ends[first.ends.length - 1]).toBe(first.body.length);
   });
 
-  it("cuts a batch of wide rows before it passes 1 MiB, on whole lines", () => {
+  it("cuts a batch of wide rows before it passes 512 KiB (MAX_BATCH_BYTES), on whole lines", () => {
     const columns = ["time", ...Array.from({ length: 100 }, (_, i) => `f${i}`)];
     const wide = new Map(columns.slice(1).map((c) => [c, "float" as FieldType]));
     const values = Array.from({ length: 1000 }, (_, r) => [
