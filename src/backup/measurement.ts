@@ -163,6 +163,8 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
   for (const window of repairWindows)
     await copyRequest(ctx, target, [window], writer, (w, s) => windowDone(w, s, false));
   result.beyondRetention = writer.beyondRetention;
+  // Points the destination dropped were not written: the summaries count only what it kept.
+  result.lines -= writer.beyondRetention;
   return result;
 }
 

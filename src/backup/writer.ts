@@ -127,8 +127,8 @@ export class BatchWriter {
     } catch (err) {
       if (!(err instanceof InfluxError)) throw err;
       if (err.status === 413 && lines > 1) {
-        this.batchSize = Math.max(1, Math.floor(lines / 2));
-        return this.sendHalves(batch);
+        this.batchSize = Math.min(this.batchSize, Math.max(1, Math.floor(lines / 2)));
+        return this.sendInPieces(batch);
       }
       if (err.status !== 400 || !refusesPoints(err.message)) throw err;
       const beyond = BEYOND_RETENTION.exec(err.message);
@@ -142,6 +142,21 @@ export class BatchWriter {
       if (lines === 1) return this.reject(err.message, batch.body.toString("utf8"));
       return this.sendHalves(batch);
     }
+  }
+
+  /**
+   * Sends a batch in pieces of the batch size, read again before each piece: once a body was too
+   * large, no piece of that size or larger is sent again (halving would send the second half of
+   * every refused body, each of them refused once more).
+   */
+  private async sendInPieces(batch: Batch): Promise<void> {
+    let rest = batch;
+    while (rest.ends.length > this.batchSize) {
+      const [head, tail] = splitBatch(rest, this.batchSize);
+      await this.send(head);
+      rest = tail;
+    }
+    await this.send(rest);
   }
 
   private async sendHalves(batch: Batch): Promise<void> {

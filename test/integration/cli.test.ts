@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { START } from "./helpers/dataset";
 import { freshName, startInflux, type InfluxServer } from "./helpers/influxServer";
+import { HttpProxy } from "./helpers/httpProxy";
 
 const MAIN = path.resolve(__dirname, "../../dist/main.js");
 const PASSWORD = "Sup3r-S3cret!pw";
@@ -284,16 +285,21 @@ describe("node dist/main.js", () => {
   });
 
   it("names the database, server, user and the variables to check when authentication fails, without a stack trace or the password", async () => {
+    // Through a proxy that sees every answer, with retries on: a 401 must not be asked again.
+    const proxy = await new HttpProxy(secured.url).start();
     const r = await run({
-      SOURCE_URL: secured.url,
+      SOURCE_URL: proxy.url,
       SOURCE_USER: "admin",
       SOURCE_PASSWORD: "wrong-password",
       SOURCE_DBS: "x",
       DEST_URL: source.url,
       DEST_DBS: "y",
       LOG_FILE: path.join(tmp, "auth.log"),
-      MAX_RETRIES: "0",
-    });
+      MAX_RETRIES: "5",
+      RETRY_BASE_DELAY: "100ms",
+    }).finally(() => proxy.stop());
+    expect(proxy.exchanges.filter((e) => e.status === 401)).toHaveLength(1);
+    expect(r.stdout).not.toMatch(/retry \d/);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
       /backup of x failed: source InfluxDB at http:\/\/[^ ]+ answered HTTP 401 .* — check SOURCE_USER "admin" and SOURCE_PASSWORD \(or SOURCE_PASSWORD_FILE\); the user needs READ on the databases it copies/,

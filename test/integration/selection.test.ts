@@ -4,7 +4,7 @@
  * and verify), bounded backfills, dry runs and progress lines.
  */
 import { MINUTE, START } from "./helpers/dataset";
-import { fieldTypes, freshName } from "./helpers/influxServer";
+import { fieldTypes, freshName, seriesOf, type JsonAnswer } from "./helpers/influxServer";
 import { backup, verify } from "./helpers/runBackup";
 import { useServerPair } from "./helpers/serverPair";
 
@@ -29,6 +29,24 @@ async function seed(): Promise<string> {
 async function measurements(db: string): Promise<string[]> {
   const a = await servers.dest.query(`SHOW MEASUREMENTS`, db);
   return (a.results[0]!.series?.[0]!.values ?? []).flat() as string[];
+}
+
+/**
+ * The destination answers `destQuery` with the source's answer to `sourceQuery` (which renames
+ * the fields with AS), measurements renamed by `names`: same series, tags, RFC3339 nanosecond
+ * times and values, compared as the servers' JSON text.
+ */
+async function expectRenamed(
+  src: string,
+  sourceQuery: string,
+  dst: string,
+  destQuery: string,
+  names: Record<string, string> = {},
+): Promise<void> {
+  const expected = JSON.parse(await servers.source.queryText(sourceQuery, src)) as JsonAnswer;
+  for (const s of seriesOf(expected)) s.name = names[s.name!] ?? s.name;
+  expect(seriesOf(expected).length).toBeGreaterThan(0);
+  expect((await servers.dest.queryText(destQuery, dst)).trimEnd()).toBe(JSON.stringify(expected));
 }
 
 describe("choosing what to copy", () => {
@@ -60,11 +78,27 @@ describe("choosing what to copy", () => {
       "mem.used_percent": "float",
       "processor.busy": "float",
     });
+    // Every value under its new name: the same tags, nanosecond times and values as the source's, nothing else.
+    await expectRenamed(
+      src,
+      `SELECT "used" AS "used_percent" FROM mem GROUP BY *`,
+      dst,
+      `SELECT * FROM mem GROUP BY *`,
+    );
     // Resume reads the cursor and the newest point under the new names: new data only.
     await servers.source.write(src, `cpu,host=a usage=99.5 ${START + 48n * 60n * MINUTE}`);
     const again = await backup(env);
     expect(again.summary.ok).toBe(true);
     expect(again.summary.pointsWritten).toBe(1); // the new cpu point (the newest points copied before are long past the clock)
+    await expectRenamed(
+      src,
+      `SELECT "usage" AS "busy" FROM cpu GROUP BY *`,
+      dst,
+      `SELECT * FROM processor GROUP BY *`,
+      {
+        cpu: "processor",
+      },
+    );
     const rows = await servers.dest.query(`SELECT count(busy) FROM processor`, dst);
     expect(rows.results[0]!.series![0]!.values![0]![1]).toBe(49);
     const checked = await verify(env);

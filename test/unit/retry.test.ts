@@ -70,14 +70,51 @@ describe("retries", () => {
     expect(bad).toBe(1);
   });
 
-  it("stops waiting when the run is stopped", async () => {
+  it("stops waiting when the run is stopped: the wait is cut short, not sat out", async () => {
+    jest.useFakeTimers();
+    try {
+      const controller = new AbortController();
+      const stopped = new Error("stopped");
+      let calls = 0;
+      let waiting: (() => void) | undefined;
+      const retrying = new Promise<void>((resolve) => (waiting = resolve));
+      let settled: { rejected: unknown } | undefined;
+      void withRetry(
+        async () => {
+          calls++;
+          throw new ConnectionError("refused", "ECONNREFUSED");
+        },
+        { policy: { maxRetries: 5, baseDelayMs: 60 * 60_000 }, signal: controller.signal, onRetry: () => waiting!() },
+      ).catch((rejected: unknown) => (settled = { rejected }));
+      await retrying;
+      await Promise.resolve();
+      expect(jest.getTimerCount()).toBe(1); // the hour's wait has begun
+      controller.abort(stopped);
+      // No timer is advanced: only the stop can settle the promise.
+      for (let i = 0; i < 5 && !settled; i++) await Promise.resolve();
+      expect(settled).toEqual({ rejected: stopped });
+      expect(jest.getTimerCount()).toBe(0);
+      expect(calls).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("does not start a wait when the run was stopped before it", async () => {
     const controller = new AbortController();
+    let calls = 0;
     const p = withRetry(
       async () => {
+        calls++;
         throw new ConnectionError("refused", "ECONNREFUSED");
       },
-      { policy: { maxRetries: 5, baseDelayMs: 60_000 }, signal: controller.signal, onRetry: () => controller.abort() },
+      {
+        policy: { maxRetries: 5, baseDelayMs: 60 * 60_000 },
+        signal: controller.signal,
+        onRetry: () => controller.abort(),
+      },
     );
-    await expect(p).rejects.toBeDefined();
+    await expect(p).rejects.toThrow(/This operation was aborted/);
+    expect(calls).toBe(1);
   });
 });
