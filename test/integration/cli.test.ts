@@ -37,6 +37,15 @@ function run(env: Record<string, string>, args: string[] = []): Promise<Exit> {
 
 let source: InfluxServer;
 let secured: InfluxServer;
+/** Resolves once `condition` holds; checked every 50 ms for at most a minute. */
+async function waitUntil(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 let tmp: string;
 
 beforeAll(async () => {
@@ -101,43 +110,35 @@ describe("node dist/main.js", () => {
     }
     for (const stateDir of [path.join(tmp, "kill-state"), "none"]) {
       const dst = freshName("kill_b");
-      const logFile = path.join(tmp, `kill-${dst}.log`);
+      // Part-way through, deterministically: the destination's answers stop after the second write.
+      const proxy = await new HttpProxy(source.url).start();
+      let writes = 0;
+      proxy.intercept = (exchange) => exchange.path === "/write" && ++writes > 2;
       const env = {
         SOURCE_URL: source.url,
         SOURCE_DBS: db,
-        DEST_URL: source.url,
+        DEST_URL: proxy.url,
         DEST_DBS: dst,
         SOURCE_GROUP_BY: "raw",
         DAYS_OF_PAGINATION: "0.5",
         WRITE_BATCH_SIZE: "1000",
-        LOG_LEVEL: "DEBUG",
-        LOG_FILE: logFile,
+        LOG_FILE: path.join(tmp, `kill-${dst}.log`),
         STATE_DIR: stateDir,
       };
       const child = spawn(process.execPath, [MAIN], {
+        cwd: fs.mkdtempSync(path.join(tmp, "cwd-")),
         env: { PATH: process.env.PATH ?? "", HEALTH_PORT: "0", ...env },
       });
       const exited = new Promise<number | null>((resolve) =>
         child.on("close", (_code, signal) => resolve(signal ? 137 : _code)),
       );
-      // Kill it as soon as it is part-way through (after its second window).
-      await new Promise<void>((resolve, reject) => {
-        const timer = setInterval(() => {
-          const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
-          if ((text.match(/ window /g) ?? []).length >= 2) {
-            clearInterval(timer);
-            child.kill("SIGKILL");
-            resolve();
-          } else if (child.exitCode !== null) {
-            clearInterval(timer);
-            reject(new Error(`finished before it could be killed:\n${text}`));
-          }
-        }, 5);
-      });
+      await waitUntil(() => writes > 2, "a third write request");
+      child.kill("SIGKILL");
       expect(await exited).toBe(137);
       const partial = await source.queryText(`SELECT count(v) FROM m`, dst);
       expect(partial).not.toBe(await source.queryText(`SELECT count(v) FROM m`, db));
-      const again = await run(env);
+      await proxy.stop();
+      const again = await run({ ...env, DEST_URL: source.url });
       expect(again.code).toBe(0);
       const q = `SELECT * FROM m GROUP BY *`;
       expect(await source.queryText(q, dst)).toBe(await source.queryText(q, db));

@@ -283,8 +283,16 @@ describe(`line protocol encoder against a real server (seed ${SEED}, replay with
         : `field${i} ${naive(r.name, /[,= ]/g)}=1 ${START}`,
       `sentinel,probe=${i} ok=1 ${START}`,
     ]);
-    // Lines InfluxDB cannot parse are dropped one by one (HTTP 400); the others are written.
-    await server.write(db, lines.join("\n")).catch(() => undefined);
+    // Lines InfluxDB cannot parse are dropped one by one (HTTP 400, "partial write" or "unable to
+    // parse"); the others are written. Its answer may even be unreadable: the error header then
+    // repeats a refused name's control characters (fetch's HTTP parser refuses it). Anything else
+    // (the server unreachable) is a failure; the sentinels below show what was written.
+    await server.write(db, lines.join("\n")).catch((err: Error) => {
+      const parserCode = (err.cause as { code?: string } | undefined)?.code ?? "";
+      if (/HTTP 400/.test(err.message) && /unable to parse|partial write/.test(err.message)) return;
+      if (parserCode.startsWith("HPE_")) return;
+      throw err;
+    });
     const stored = new Map<string, string[]>();
     const sentinels = new Set<string>();
     for (const s of seriesOf(await server.query(`SELECT * FROM /.*/ GROUP BY *`, db))) {
@@ -297,10 +305,12 @@ describe(`line protocol encoder against a real server (seed ${SEED}, replay with
         (s.values ?? []).map((r) => r[0] as string),
       );
     }
-    const survived = tested.filter(
-      (r, i) => stored.get(`${r.position} ${i}`)?.includes(r.name) && sentinels.has(String(i)),
-    );
+    const survived = tested.filter((r, i) => stored.get(`${r.position} ${i}`)?.includes(r.name));
     expect({ seed: SEED, survived }).toEqual({ seed: SEED, survived: [] });
+    // The write was read line by line, so "nothing survived" is about the probes, not a write
+    // that stored nothing: the sentinel after a probe is stored unless the probe's broken line
+    // swallowed it (a few per hundred).
+    expect(sentinels.size).toBeGreaterThan(tested.length / 2);
   });
 
   it("puts every tag set in the contexts InfluxDB's line splitter gets wrong: accepted ones survive, refused ones do not", async () => {
