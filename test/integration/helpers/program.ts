@@ -1,0 +1,106 @@
+/**
+ * The built program (`node dist/main.js`) as users run it: each start in an empty temporary
+ * folder with only the variables a test gives plus PATH, so no stray .env or variable of the
+ * test process configures it. Needs `npm run build` first (npm test does it).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export const MAIN = path.resolve(__dirname, "../../../dist/main.js");
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+export interface RunningProgram {
+  child: ChildProcess;
+  /** The folder it runs in (empty at start). */
+  cwd: string;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output; rejects if the program exits first. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<Exit>;
+}
+
+/** A folder no other test uses, removed with the OS's temporary files. */
+export function tempDir(prefix = "influxdb-backup-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function startProgram(env: Record<string, string>, args: string[] = []): RunningProgram {
+  const cwd = tempDir("influxdb-backup-cwd-");
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", ...env },
+  });
+  let output = "";
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    output += d.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  let done = false;
+  const exited = new Promise<Exit>((resolve) =>
+    child.on("close", (code, signal) => {
+      done = true;
+      for (const l of listeners) l();
+      resolve({ code, signal, output });
+    }),
+  );
+  const waitForOutput = (pattern: RegExp, timeoutMs = 60_000) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      const check = () => {
+        const m = output.match(pattern);
+        if (m) finish(undefined, m);
+        else if (done) finish(new Error(`exited before ${pattern}:\n${output}`));
+      };
+      const finish = (err?: Error, m?: RegExpMatchArray) => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        if (err) reject(err);
+        else resolve(m!);
+      };
+      listeners.add(check);
+      check();
+    });
+  return { child, cwd, output: () => output, waitForOutput, exited };
+}
+
+/** Runs the program to its end. */
+export function runProgram(env: Record<string, string>, args: string[] = []): Promise<Exit> {
+  return startProgram(env, args).exited;
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Polls `probe` until it returns a value (not undefined), for conditions no event announces. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
