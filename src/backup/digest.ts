@@ -42,11 +42,27 @@ function sameSum(a: unknown, b: unknown): boolean {
   return Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
 }
 
-function sameInterval(a: Map<string, unknown> | undefined, b: Map<string, unknown> | undefined): boolean {
-  const names = new Set([...(a?.keys() ?? []), ...(b?.keys() ?? [])]);
+/**
+ * Fields whose source sum is NaN or ±Infinity in this interval: an aggregate that overflowed.
+ * Such a bucket is dropped, never written, so the destination's count and sum can never match
+ * the source's; comparing them would copy the interval again on every run. They are left out
+ * of the comparison (the field's other intervals, and the other fields, still count).
+ */
+function unknowableFields(source: Map<string, unknown> | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const [name, v] of source ?? []) {
+    if (name.startsWith("s") && typeof v === "number" && !Number.isFinite(v)) out.add(name.slice(1));
+  }
+  return out;
+}
+
+function sameInterval(source: Map<string, unknown> | undefined, dest: Map<string, unknown> | undefined): boolean {
+  const names = new Set([...(source?.keys() ?? []), ...(dest?.keys() ?? [])]);
+  const unknowable = unknowableFields(source);
   for (const name of names) {
-    const x = a?.get(name);
-    const y = b?.get(name);
+    if (unknowable.has(name.slice(1))) continue;
+    const x = source?.get(name);
+    const y = dest?.get(name);
     if (name.startsWith("c") ? countOf(x) !== countOf(y) : !sameSum(x, y)) return false;
   }
   return true;

@@ -35,6 +35,21 @@ describe("late-data digests", () => {
     ]);
   });
 
+  it("leaves out of the comparison a field whose source sum overflowed (a bucket never written)", () => {
+    const source = digest([
+      [String(0n), 3n, Infinity, 2n],
+      [String(H), 2n, NaN, 1n],
+      [String(2n * H), 2n, Infinity, 2n],
+    ]);
+    const dest = digest([
+      [String(0n), 2n, 1.5, 2n],
+      [String(H), 1n, 0.5, 1n],
+      [String(2n * H), 1n, 0.5, 1n],
+    ]);
+    // The other field (c1) still counts: it differs in the third hour only.
+    expect(differingRanges(source, dest, H, 0n, 3n * H)).toEqual([{ startNs: 2n * H, endNs: 3n * H }]);
+  });
+
   it("clips ranges to the compared range and compares integer sums exactly", () => {
     const source = digestFromRows(["time", "c0", "s0"], [[String(0n), 2n, 9007199254740993n]], H);
     const dest = digestFromRows(["time", "c0", "s0"], [[String(0n), 2n, 9007199254740992n]], H);
