@@ -37,5 +37,6 @@ if [[ -s $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
 fi
 # Not started at boot either, where an init system reads the rc links.
 update-rc.d prometheus disable >/dev/null 2>&1 || true
+deb-systemd-helper disable prometheus.service >/dev/null 2>&1 || true
 
 promtool --version 2>&1 | head -n 1 >&2
