@@ -33,7 +33,10 @@ DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=600 install 
 PIDFILE=/run/prometheus/prometheus.pid
 if [[ -s $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
   log "the package started its service (pid $(cat "$PIDFILE")); stopping it"
-  /etc/init.d/prometheus stop || start-stop-daemon --stop --quiet --pidfile "$PIDFILE" --remove-pidfile
+  # Waits for it to exit (the init script's stop does not), killing it after 30 s. Matched by
+  # user and name, not --exec: root may not read /proc/PID/exe of another user in a container.
+  start-stop-daemon --stop --quiet --pidfile "$PIDFILE" --user prometheus --name prometheus \
+    --retry TERM/30/KILL/5 --remove-pidfile
 fi
 # Not started at boot either, where an init system reads the rc links.
 update-rc.d prometheus disable >/dev/null 2>&1 || true
