@@ -84,7 +84,12 @@ describe("promtool", () => {
 
   // Each broken rule must fail the unit tests, and on the alert it breaks.
   const mutations: [string, string, string, string][] = [
-    ["InfluxdbBackupFailing", "a success taken for a failure", "influxdb_backup_last_run_success == 0", "influxdb_backup_last_run_success == 1"],
+    [
+      "InfluxdbBackupFailing",
+      "a success taken for a failure",
+      "influxdb_backup_last_run_success == 0",
+      "influxdb_backup_last_run_success == 1",
+    ],
     ["InfluxdbBackupFailing", "waiting 10 minutes instead of 1", "for: 1m", "for: 10m"],
     ["InfluxdbBackupStale", "a threshold of 2 hours past two intervals", "+ 3600", "+ 7200"],
     [
@@ -123,7 +128,12 @@ describe("promtool", () => {
       "influxdb_backup_lag_seconds >",
       "(time() - influxdb_backup_newest_copied_timestamp_seconds) >",
     ],
-    ["InfluxdbBackupVerifyFailed", "the test inverted", "influxdb_backup_verify_ok == 0", "influxdb_backup_verify_ok != 0"],
+    [
+      "InfluxdbBackupVerifyFailed",
+      "the test inverted",
+      "influxdb_backup_verify_ok == 0",
+      "influxdb_backup_verify_ok != 0",
+    ],
     ["InfluxdbBackupDown", "any job", 'up{job="influxdb-backup"} == 0', "up == 0"],
     ["InfluxdbBackupDown", "firing after 1 minute", "for: 5m", "for: 1m"],
   ];
