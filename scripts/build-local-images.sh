@@ -4,6 +4,7 @@
 #   BASE_IMAGE     (default influxdb-backup/debian:bookworm)     debootstrap'ed bookworm + host CA bundle
 #   INFLUXDB_IMAGE (default influxdb-backup/influxdb:1.8-local)  Debian's influxdb (1.6.7)
 #   NODE_IMAGE     (default influxdb-backup/node:20-bookworm-slim) host's Node copied in
+#   PROMETHEUS_IMAGE (default influxdb-backup/prometheus:local)   Debian's prometheus (2.42)
 # Idempotent: an existing image is skipped unless FORCE=1 (rebuilding the base
 # also rebuilds the images on top of it). Needs root (debootstrap) and a running
 # engine (scripts/ensure-docker.sh).
@@ -15,6 +16,7 @@ DOCKERFILES="$ROOT_DIR/docker/local"
 BASE_IMAGE="${BASE_IMAGE:-influxdb-backup/debian:bookworm}"
 INFLUXDB_IMAGE="${INFLUXDB_IMAGE:-influxdb-backup/influxdb:1.8-local}"
 NODE_IMAGE="${NODE_IMAGE:-influxdb-backup/node:20-bookworm-slim}"
+PROMETHEUS_IMAGE="${PROMETHEUS_IMAGE:-influxdb-backup/prometheus:local}"
 FORCE="${FORCE:-0}"
 SUITE=bookworm
 HOST_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
@@ -137,7 +139,20 @@ else
   log "$NODE_IMAGE exists, skipping (FORCE=1 to rebuild)"
 fi
 
+# --- prometheus -------------------------------------------------------------------
+if [[ $rebuilt_base == 1 ]] || needs_build "$PROMETHEUS_IMAGE"; then
+  ctx="$WORK_DIR/prometheus"
+  mkdir -p "$ctx"
+  cp "$DOCKERFILES/prometheus.Dockerfile" "$ctx/Dockerfile"
+  t0=$SECONDS
+  docker build --force-rm --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$PROMETHEUS_IMAGE" "$ctx" >&2
+  log "built $PROMETHEUS_IMAGE in $((SECONDS - t0))s"
+else
+  log "$PROMETHEUS_IMAGE exists, skipping (FORCE=1 to rebuild)"
+fi
+
 log "done in $((SECONDS - timeit_start))s"
 echo "$BASE_IMAGE"
 echo "$INFLUXDB_IMAGE"
 echo "$NODE_IMAGE"
+echo "$PROMETHEUS_IMAGE"
