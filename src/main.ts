@@ -6,19 +6,19 @@
  */
 import type http from "node:http";
 import dotenv from "dotenv";
-import { CursorStore } from "./backup/cursors";
-import { intendedDatabases, runBackup } from "./backup/engine";
+import { CursorStore } from "./copy/cursors";
+import { intendedDatabases, runBackup } from "./copy/engine";
 import { describeConfig, parseConfig, type Config } from "./config";
-import { ConfigError, SelfWriteError, errorMessage } from "./errors";
+import { ConfigError, SelfWriteError, errorMessage } from "./influx/errors";
 import { runRestore } from "./restore/restore";
 import { describeMemoryPeaks, sampleMemoryPeaks } from "./observability/memoryPeaks";
-import { createLogger, flushLogger, type Logger } from "./logger";
+import { createLogger, flushLogger, type Logger } from "./observability/logger";
 import { startHealthServer } from "./observability/health";
 import type { BackupMetrics } from "./observability/metrics";
-import { Scheduler } from "./scheduler";
-import { createRestoreClients, createServers } from "./servers";
-import { COMMANDS, USAGE, helpText } from "./usage";
-import { VERSION } from "./version";
+import { Scheduler } from "./commands/scheduler";
+import { createRestoreClients, createServers } from "./commands/servers";
+import { COMMANDS, USAGE, helpText } from "./commands/usage";
+import { VERSION } from "./commands/version";
 import { runVerify, verifyFailures } from "./verify/verify";
 
 export const EXIT_OK = 0;

@@ -1,6 +1,6 @@
 /** What to copy: database pairs, measurements and fields with their new names, and the time range. */
 import { nsToRfc3339, formatDuration, parseDuration, rfc3339ToNs } from "../influx/time";
-import { describeMatcher, parseSelection, type Selection } from "../selection";
+import { describeMatcher, parseSelection, type Selection } from "./selection";
 import { listOf, type Get } from "./values";
 
 export interface DatabasePair {

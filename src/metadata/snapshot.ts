@@ -5,7 +5,7 @@
  * and never runs there (a continuous query is stored as text). Pure: building the points and
  * reading them back.
  */
-import { encodeField, escapeFieldKey, seriesKey, type FieldType, type FieldValue } from "../influx/lineProtocol";
+import { encodeField, escapeFieldKey, seriesKey, type FieldType, type FieldValue } from "../codec/lineProtocol";
 import type { Series } from "../influx/response";
 
 /** The destination database that holds the snapshots. */

@@ -3,7 +3,7 @@
  * the last run did not fail, 503 otherwise) and /metrics. It never shows configuration.
  */
 import http from "node:http";
-import type { Scheduler } from "../scheduler";
+import type { Scheduler } from "../commands/scheduler";
 import type { BackupMetrics } from "./metrics";
 
 export interface HealthReport {

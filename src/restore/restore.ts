@@ -5,7 +5,7 @@
  * grants the source had (InfluxDB never reveals password hashes, so they are recreated by hand).
  */
 import type { DatabasePair } from "../config";
-import { errorMessage } from "../errors";
+import { errorMessage } from "../influx/errors";
 import type { InfluxClient } from "../influx/client";
 import {
   MAX_TIME,
@@ -16,15 +16,15 @@ import {
   setDefaultRetentionPolicy,
 } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
-import type { Logger } from "../logger";
-import { resolvePairs, runBackup, type RunSummary } from "../backup/engine";
-import type { RunDeps } from "../backup/measurement";
-import { retentionPolicies } from "../backup/targets";
-import { count } from "../backup/describe";
+import type { Logger } from "../observability/logger";
+import { resolvePairs, runBackup, type RunSummary } from "../copy/engine";
+import type { RunDeps } from "../copy/measurement";
+import { retentionPolicies } from "../inventory/targets";
+import { count } from "../observability/runSummary";
 import { readLatestSnapshot } from "../metadata/record";
 import { META_DB, continuousQueryFor, type MetadataSnapshot } from "../metadata/snapshot";
 import { resolveBound, type Config } from "../config";
-import { refuseSelfWrite, type GuardPlan } from "../backup/selfWriteGuard";
+import { refuseSelfWrite, type GuardPlan } from "../inventory/selfWriteGuard";
 import { restoreConfig } from "./restoreConfig";
 
 export interface RestoreOptions extends Omit<RunDeps, "source" | "destination"> {

@@ -8,18 +8,18 @@
  * Each window that differs is named; with VERIFY_REPAIR those windows are copied again.
  */
 import { resolveBound, type DatabasePair } from "../config";
-import { errorMessage } from "../errors";
+import { errorMessage } from "../influx/errors";
 import type { InfluxClient } from "../influx/client";
 import { aggregateWindow, countValuesPerSeries, edgeOfField, rawWindow } from "../influx/influxql";
-import { formatInteger } from "../influx/lineProtocol";
+import { formatInteger } from "../codec/lineProtocol";
 import { nsToRfc3339 } from "../influx/time";
-import { edgeTime } from "../backup/edges";
-import { intendedDatabases, resolvePairs, type Failure } from "../backup/engine";
-import { copyContext, copyWindowAgain, type CopyContext, type RunDeps } from "../backup/measurement";
-import { alignDown, planWindows, windowLength, type Window } from "../backup/plan";
-import { isNumeric } from "../backup/schema";
-import { backupPlan, refuseSelfWrite } from "../backup/selfWriteGuard";
-import { databaseExists, planDatabase, type MeasurementTarget } from "../backup/targets";
+import { edgeTime } from "../inventory/edges";
+import { intendedDatabases, resolvePairs, type Failure } from "../copy/engine";
+import { copyContext, copyWindowAgain, type CopyContext, type RunDeps } from "../copy/measurement";
+import { alignDown, planWindows, windowLength, type Window } from "../copy/plan";
+import { isNumeric } from "../inventory/schema";
+import { backupPlan, refuseSelfWrite } from "../inventory/selfWriteGuard";
+import { databaseExists, planDatabase, type MeasurementTarget } from "../inventory/targets";
 import { collect, diffWindow, isClean, tagsKey, type SeriesValues, type WindowDiff } from "./compare";
 import { formatTable, verdict, type MeasurementVerification } from "./report";
 
