@@ -13,7 +13,7 @@ import { copyEdgeBucket, splitEdgeBuckets } from "./edgeBuckets";
 import { windowQuery } from "./windowQueries";
 import { splitAtShardGroups, withTypesIn } from "./mixedTypes";
 import { planCopy } from "./planCopy";
-import { withRetry } from "../influx/retry";
+import { BrokenRead, repeatBrokenReads } from "./retry";
 import { cursorAfter, planWindows, windowLength, type Window } from "./plan";
 import { ProgressReporter, describeProgress, type Progress } from "../observability/progress";
 import type { MeasurementTarget } from "../inventory/targets";
@@ -170,9 +170,9 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
 
 /**
  * Copies consecutive windows with one request, telling `onWindow` about each once its writes
- * were acknowledged. The request is the unit of retry: a read or write that fails for good
- * part-way is repeated from the first window not yet done, which is safe because re-writing a
- * window is idempotent.
+ * were acknowledged. A streamed read that breaks part-way is repeated from the first window not
+ * yet done, which is safe because re-writing a window is idempotent; a failed write was already
+ * retried by the client and fails the request (see retry.ts).
  */
 async function copyRequest(
   ctx: CopyContext,
@@ -187,7 +187,7 @@ async function copyRequest(
   const first = windows[0] as Window;
   const last = windows[windows.length - 1] as Window;
   const label = `${target.sourceDb}.${target.rp}.${target.schema.name} ${windows.length > 1 ? `${windows.length} windows` : "window"} ${nsToRfc3339(first.startNs)} .. ${nsToRfc3339(last.endNs)}`;
-  await withRetry(
+  await repeatBrokenReads(
     async () => {
       signal?.throwIfAborted();
       const rest = windows.slice(done);
@@ -292,17 +292,32 @@ async function readAnswer(
 ): Promise<void> {
   const lines = new LineBatcher(writer.batchSize);
   const out = transcodeTarget(target);
+  // A failure of the writes is not one of the read: the client already retried it (retry.ts).
+  let writeFailed = false;
+  const writing = async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (err) {
+      writeFailed = true;
+      throw err;
+    }
+  };
   try {
     await ctx.source.readChunks(query, { db: target.sourceDb, signal: ctx.signal }, (chunk) => {
       const info = transcodeChunk(chunk, out, lines, stats());
       if (!info.partial) lines.closeBatch();
       // Most chunks of a high-cardinality answer fill no batch: nothing to wait for then.
-      if (lines.done === 0) return afterChunk(info);
-      return (async () => {
+      if (lines.done === 0) {
+        const next = afterChunk(info);
+        return typeof next === "boolean" ? next : writing(() => next);
+      }
+      return writing(async () => {
         for (const batch of lines.take()) await writer.add(batch);
         return afterChunk(info);
-      })();
+      });
     });
+  } catch (err) {
+    throw writeFailed ? err : new BrokenRead(err);
   } finally {
     lines.dispose();
   }
