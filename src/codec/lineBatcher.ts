@@ -4,7 +4,7 @@
  * return the offset after what they wrote: callers reserve room for a whole line (or value)
  * first, so no single byte is bounds-checked twice and no string or view is made per value.
  */
-import type { Batch } from "../copy/writer";
+import type { Batch } from "./batch";
 
 /**
  * Buffers (and line-end arrays) of batches the destination has acknowledged, written into

@@ -1,8 +1,12 @@
 /**
- * Pure framing of a MessagePack byte stream into whole top-level values (InfluxDB sends one
- * map per chunk of a chunked answer), so each can be read in one piece without decoding
- * anything else. Finding where a value ends only reads type bytes and lengths.
+ * Pure MessagePack reading, the one place its bytes are parsed: framing a byte stream into
+ * whole top-level values (InfluxDB sends one map per chunk of a chunked answer), so each can be
+ * read in one piece without decoding anything else (finding where a value ends only reads type
+ * bytes and lengths), and a Reader over one value's bytes that the transcoder walks.
+ * (seriesPrefix.ts matches the bytes of a tags map it can copy as they are, declining any other
+ * header than InfluxDB's short ones; it reads nothing else.)
  */
+import { InfluxError } from "../influx/errors";
 
 /** Where a scan of MessagePack values stands: its offset, and how many values are still to be passed. */
 interface ScanState {
@@ -216,5 +220,160 @@ export class FrameSplitter {
     }
     piece.copy(this.buf, this.size, from);
     this.size += len;
+  }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A cursor over one chunk's bytes. */
+export class Reader {
+  pos = 0;
+  readonly view: DataView;
+  /** The same bytes as a Buffer, to read ASCII strings from. */
+  private readonly latin1: Buffer;
+  constructor(readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.latin1 = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  fail(what: string): never {
+    throw new InfluxError(`unexpected MessagePack from the server at offset ${this.pos}: ${what}`);
+  }
+  peek(): number {
+    if (this.pos >= this.buf.length) this.fail("answer ends too early");
+    return this.buf[this.pos] as number;
+  }
+  mapLength(): number {
+    const b = this.buf[this.pos++] as number;
+    if (b >= 0x80 && b <= 0x8f) return b & 0x0f;
+    if (b === 0xde) return this.u16();
+    if (b === 0xdf) return this.u32();
+    this.pos--;
+    return this.fail("expected a map");
+  }
+  arrayLength(): number {
+    const b = this.buf[this.pos++] as number;
+    if (b >= 0x90 && b <= 0x9f) return b & 0x0f;
+    if (b === 0xdc) return this.u16();
+    if (b === 0xdd) return this.u32();
+    this.pos--;
+    return this.fail("expected an array");
+  }
+  /** Length of a string at pos (moving past its header), or -1 when the value is not a string. */
+  strLength(): number {
+    const b = this.buf[this.pos] as number;
+    if (b >= 0xa0 && b <= 0xbf) {
+      this.pos++;
+      return b & 0x1f;
+    }
+    if (b === 0xd9) {
+      this.pos++;
+      return this.buf[this.pos++] as number;
+    }
+    if (b === 0xda) {
+      this.pos++;
+      return this.u16();
+    }
+    if (b === 0xdb) {
+      this.pos++;
+      return this.u32();
+    }
+    return -1;
+  }
+  str(): string {
+    const len = this.strLength();
+    if (len < 0) this.fail("expected a string");
+    const start = this.pos;
+    const end = start + len;
+    this.pos = end;
+    // Names and tag values are nearly always ASCII: read as such, without a decoder call per string.
+    const buf = this.buf;
+    for (let i = start; i < end; i++) {
+      if ((buf[i] as number) >= 0x80) return utf8.decode(buf.subarray(start, end));
+    }
+    return this.latin1.toString("latin1", start, end);
+  }
+  /**
+   * Which of `known` (ASCII names) the map key at pos is, -1 for another; moves past the key.
+   * Matching the bytes makes no string: an answer has several keys per series.
+   */
+  keyOf(known: readonly Buffer[]): number {
+    const len = this.strLength();
+    if (len < 0) this.fail("expected a string");
+    const start = this.pos;
+    this.pos = start + len;
+    const buf = this.buf;
+    for (let k = 0; k < known.length; k++) {
+      const name = known[k] as Buffer;
+      if (name.length !== len) continue;
+      let i = 0;
+      while (i < len && buf[start + i] === name[i]) i++;
+      if (i === len) return k;
+    }
+    return -1;
+  }
+  u16(): number {
+    const v = this.view.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    const v = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  skip(): void {
+    const end = valueEnd(this.buf, this.pos);
+    if (end < 0) this.fail("answer ends too early");
+    this.pos = end;
+  }
+}
+
+export const TWO_32 = 4294967296;
+
+/** A number at pos (moving past it), or undefined (not moving) when the value is not a number. */
+export function readNumber(r: Reader): number | bigint | undefined {
+  const buf = r.buf;
+  const p = r.pos;
+  const b = buf[p] as number;
+  const view = r.view;
+  if (b <= 0x7f) return ((r.pos = p + 1), b);
+  if (b >= 0xe0) return ((r.pos = p + 1), b - 0x100);
+  switch (b) {
+    case 0xcb:
+      r.pos = p + 9;
+      return view.getFloat64(p + 1);
+    case 0xca:
+      r.pos = p + 5;
+      return view.getFloat32(p + 1);
+    case 0xcc:
+      r.pos = p + 2;
+      return buf[p + 1] as number;
+    case 0xcd:
+      r.pos = p + 3;
+      return view.getUint16(p + 1);
+    case 0xce:
+      r.pos = p + 5;
+      return view.getUint32(p + 1);
+    case 0xd0:
+      r.pos = p + 2;
+      return view.getInt8(p + 1);
+    case 0xd1:
+      r.pos = p + 3;
+      return view.getInt16(p + 1);
+    case 0xd2:
+      r.pos = p + 5;
+      return view.getInt32(p + 1);
+    case 0xcf: {
+      r.pos = p + 9;
+      const hi = view.getUint32(p + 1);
+      return hi < 0x200000 ? hi * TWO_32 + view.getUint32(p + 5) : view.getBigUint64(p + 1);
+    }
+    case 0xd3: {
+      r.pos = p + 9;
+      const hi = view.getInt32(p + 1);
+      return hi >= -0x200000 && hi < 0x200000 ? hi * TWO_32 + view.getUint32(p + 5) : view.getBigInt64(p + 1);
+    }
+    default:
+      return undefined;
   }
 }

@@ -11,6 +11,9 @@
  */
 import { InfluxError } from "../influx/errors";
 import type { InfluxClient } from "../influx/client";
+import { splitBatch, type Batch } from "../codec/batch";
+
+export type { Batch } from "../codec/batch";
 
 export interface Rejection {
   /** Measurement and field named by the server's message, when it names them. */
@@ -26,23 +29,6 @@ const BEYOND_RETENTION = /points beyond retention policy dropped=(\d+)/;
 /** Whether a 400 answer refused some points of a batch (as opposed to the whole request being wrong). */
 function refusesPoints(message: string): boolean {
   return /partial write|unable to parse|field type conflict/.test(message);
-}
-
-/** Whole lines of line protocol: the bytes, and the offset just past each line's "\n". */
-export interface Batch {
-  body: Buffer;
-  ends: Uint32Array;
-  /** Told once the destination has acknowledged every line: the body's memory may be written over. */
-  release?: () => void;
-}
-
-/** Splits a batch after `count` lines. */
-export function splitBatch(batch: Batch, count: number): [Batch, Batch] {
-  const cut = batch.ends[count - 1] as number;
-  return [
-    { body: batch.body.subarray(0, cut), ends: batch.ends.subarray(0, count) },
-    { body: batch.body.subarray(cut), ends: batch.ends.slice(count).map((e) => e - cut) },
-  ];
 }
 
 export class BatchWriter {
