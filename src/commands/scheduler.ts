@@ -4,18 +4,12 @@
  */
 import { DateTime } from "luxon";
 import cron, { type ScheduledTask } from "node-cron";
-import type { RunSummary } from "../copy/engine";
+import type { RunRecord, RunSummary } from "../observability/runSummary";
+
+export type { RunRecord } from "../observability/runSummary";
 import { formatCountdown } from "../observability/countdown";
 import { errorMessage } from "../influx/errors";
 import type { Logger } from "../observability/logger";
-
-export interface RunRecord {
-  startedAt: Date;
-  finishedAt?: Date;
-  outcome: "running" | "success" | "failure" | "stopped";
-  summary?: RunSummary;
-  error?: string;
-}
 
 export interface SchedulerOptions {
   /** Cron expression; undefined: one run only. */

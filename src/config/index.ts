@@ -26,7 +26,7 @@ export type { LogLevel, ObservabilitySettings } from "./observability";
 export type { ScheduleSettings } from "./schedule";
 export { SERVER_SUFFIXES, parseServer, redactUrlText, serverVariables, type ServerConfig } from "./server";
 export type { Env } from "./values";
-export { resolveBound, type DatabasePair, type TimeBound, type WhatToCopy } from "./whatToCopy";
+export { resolveBound, resolveRange, type DatabasePair, type TimeBound, type WhatToCopy } from "./whatToCopy";
 
 export type { RestoreSettings } from "./restore";
 

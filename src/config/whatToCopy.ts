@@ -15,6 +15,17 @@ export function resolveBound(bound: TimeBound, nowNs: bigint): bigint {
   return "absoluteNs" in bound ? bound.absoluteNs : nowNs + bound.relativeNs;
 }
 
+/** BACKUP_START and BACKUP_END against a run's clock: the one place the bounds are resolved. */
+export function resolveRange(
+  what: Pick<WhatToCopy, "start" | "end">,
+  nowNs: bigint,
+): { fromNs?: bigint; toNs?: bigint } {
+  return {
+    fromNs: what.start && resolveBound(what.start, nowNs),
+    toNs: what.end && resolveBound(what.end, nowNs),
+  };
+}
+
 export interface WhatToCopy {
   /** "all": every source database except _internal, same names on the destination. */
   databases: "all" | DatabasePair[];

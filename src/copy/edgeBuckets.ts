@@ -3,15 +3,10 @@
  * earliest representable time cannot be labelled (GROUP BY time() answers it at 1970), and one
  * that ends after the latest is left out of GROUP BY time() answers altogether. Such a bucket
  * is read with an aggregate over its representable part and written at its start, or at the
- * earliest representable time for the first bucket.
+ * earliest representable time for the first bucket (read.ts reads it). Pure.
  */
 import { MAX_TIME, MIN_TIME } from "../influx/influxql";
-import type { CopyContext } from "./measurement";
 import { alignDown, type Window } from "./plan";
-import type { MeasurementTarget } from "../inventory/targets";
-import { seriesToLines, type TransformStats } from "../codec/transform";
-import { windowQuery } from "./windowQueries";
-import type { Batch, BatchWriter } from "./writer";
 
 export interface EdgeBucket {
   /** The bucket's representable part. */
@@ -36,32 +31,4 @@ export function splitEdgeBuckets(window: Window, bucketNs: bigint): { inner?: Wi
     endNs = lastStart;
   }
   return { inner: startNs < endNs ? { startNs, endNs } : undefined, edges };
-}
-
-/** Reads and writes one edge bucket (a handful of rows per series, decoded the plain way). */
-export async function copyEdgeBucket(
-  ctx: CopyContext,
-  target: MeasurementTarget,
-  edge: EdgeBucket,
-  writer: BatchWriter,
-  stats: TransformStats,
-): Promise<void> {
-  const lines: string[] = [];
-  const query = windowQuery(ctx.config, target, edge.range, false);
-  for (const series of await ctx.source.query(query, { db: target.sourceDb, signal: ctx.signal })) {
-    const values = (series.values ?? []).map((row) => [edge.labelNs.toString(), ...row.slice(1)]);
-    const { destMeasurement, schema, fieldRenames } = target;
-    lines.push(...seriesToLines({ ...series, values }, destMeasurement, schema.fields, stats, fieldRenames));
-  }
-  if (lines.length > 0) await writer.add(toBatch(lines));
-}
-
-function toBatch(lines: string[]): Batch {
-  const ends: number[] = [];
-  let at = 0;
-  for (const line of lines) {
-    at += Buffer.byteLength(line) + 1;
-    ends.push(at);
-  }
-  return { body: Buffer.from(`${lines.join("\n")}\n`), ends: Uint32Array.from(ends) };
 }

@@ -3,51 +3,23 @@
  * measurement in scope. A failure is recorded against its database and measurement and the
  * run goes on with the rest; the summary says what failed.
  */
-import type { Config, DatabasePair } from "../config";
+import type { DatabasePair } from "../config";
 import { SelfWriteError, errorMessage } from "../influx/errors";
-import type { InfluxClient } from "../influx/client";
-import { createDatabase, createRetentionPolicy, showDatabases } from "../influx/influxql";
+import { createDatabase, createRetentionPolicy } from "../influx/influxql";
 import { nsToRfc3339, parseDuration } from "../influx/time";
 import { describeRetention, destinationDuration, expiresEarlier } from "../config/retentionRule";
 import type { Logger } from "../observability/logger";
-import type { CursorStore } from "./cursors";
-import { copyContext, copyMeasurement, type CopyContext, type RunDeps } from "./measurement";
+import { copyContext, type CopyContext, type RunDeps } from "./context";
+import { copyMeasurement } from "./measurement";
 import { runPool } from "./pool";
 import { describeFieldTypes } from "../inventory/schema";
-import { databaseExists, planDatabase, retentionPolicies, type DatabasePlan, type MeasurementTarget } from "../inventory/targets";
+import { META_DB, databaseExists, intendedDatabases, resolvePairs } from "../inventory/databases";
+import { planDatabase, retentionPolicies, type DatabasePlan, type MeasurementTarget } from "../inventory/targets";
+import type { Failure, RunSummary } from "../observability/runSummary";
 import { describeEstimate, estimateMeasurement } from "./estimate";
 import { describeMeasurementCopy, describeRun } from "../observability/runSummary";
 import { readSourceMetadata, writeSnapshot } from "../metadata/record";
-import { META_DB } from "../metadata/snapshot";
 import { backupPlan, refuseSelfWrite } from "../inventory/selfWriteGuard";
-
-export interface Failure {
-  database: string;
-  retentionPolicy?: string;
-  measurement?: string;
-  message: string;
-}
-
-export interface DatabaseTotals {
-  read: number;
-  written: number;
-  nonFiniteDropped: number;
-}
-
-export interface RunSummary {
-  ok: boolean;
-  /** The run was stopped on request before it finished. */
-  aborted: boolean;
-  databases: number;
-  measurements: number;
-  pointsRead: number;
-  pointsWritten: number;
-  nonFiniteDropped: number;
-  failures: Failure[];
-  durationMs: number;
-  /** Per source database. */
-  perDatabase: Record<string, DatabaseTotals>;
-}
 
 export interface EngineOptions extends RunDeps {
   /** Record the source's retention policies, continuous queries and users on the destination (not for a restore). */
@@ -128,16 +100,6 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
   return finish(summary, began, logger, runName, signal);
 }
 
-/**
- * The source databases a run is for when the source cannot tell: those of SOURCE_DBS, or with
- * SOURCE_DBS=* those earlier runs copied (their cursors), else a description.
- */
-export function intendedDatabases(config: Config, source: InfluxClient, cursors: CursorStore): string[] {
-  if (config.databases !== "all") return [...new Set(config.databases.map((p) => p.source))];
-  const known = cursors.sourceDatabases(source.options.url.href);
-  return known.length > 0 ? known : ["every source database (SOURCE_DBS=*)"];
-}
-
 function finish(summary: RunSummary, began: number, logger: Logger, runName: string, signal?: AbortSignal): RunSummary {
   summary.durationMs = Date.now() - began;
   summary.aborted = signal?.aborted === true;
@@ -157,21 +119,6 @@ function finish(summary: RunSummary, began: number, logger: Logger, runName: str
   if (summary.ok) logger.info(line, meta);
   else logger.error(line, meta);
   return summary;
-}
-
-export async function resolvePairs(
-  config: Config,
-  source: InfluxClient,
-  signal?: AbortSignal,
-): Promise<DatabasePair[]> {
-  const series = await source.query(showDatabases(), { signal });
-  const existing = new Set((series[0]?.values ?? []).map((row) => String(row[0])));
-  if (config.databases === "all") {
-    return [...existing]
-      .filter((db) => db !== "_internal" && db !== META_DB)
-      .map((db) => ({ source: db, destination: db }));
-  }
-  return config.databases;
 }
 
 async function backupDatabase(

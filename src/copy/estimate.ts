@@ -4,8 +4,7 @@
  * writing or creating anything.
  */
 import { nsToRfc3339 } from "../influx/time";
-import { measurementKey, windowing, type CopyContext } from "./measurement";
-import { planWindows } from "./plan";
+import { measurementKey, type CopyContext } from "./context";
 import { planCopy } from "./planCopy";
 import type { MeasurementTarget } from "../inventory/targets";
 
@@ -17,11 +16,10 @@ export interface DryRunEstimate {
 }
 
 export async function estimateMeasurement(ctx: CopyContext, target: MeasurementTarget): Promise<DryRunEstimate> {
-  const { bucketNs, windowNs } = windowing(ctx.config);
-  const plan = await planCopy(ctx, target, ctx.cursors.get(measurementKey(ctx, target)), bucketNs, windowNs, true);
+  const plan = await planCopy(ctx, target, ctx.cursors.get(measurementKey(ctx, target)), true);
   if (!plan) return { windows: 0, points: 0 };
   const windows = plan.requests.flat();
-  const repairWindows = plan.repairs.flatMap((r) => [...planWindows(r.startNs, r.endNs, bucketNs, windowNs)]);
+  const repairWindows = plan.repairs.flatMap((r) => [...ctx.mode.windows(r.startNs, r.endNs)]);
   return {
     windows: windows.length + repairWindows.length,
     points: windows.reduce((n, w) => n + w.points, 0),

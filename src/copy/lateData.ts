@@ -5,12 +5,12 @@
  * intervals that differ are copied again. A series that uploads a backlog is found this way
  * without re-reading the horizon on every run.
  */
-import { bucketDigest, storedDigest, type DigestField } from "../influx/influxql";
+import { storedDigest, type DigestField } from "../influx/influxql";
 import { influxqlDuration } from "../influx/time";
 import { differingRanges, digestFromRows, type Digest } from "./digest";
 import type { MeasurementRef } from "../inventory/edges";
-import type { CopyContext } from "./measurement";
-import { digestInterval, type Window } from "./plan";
+import type { CopyContext } from "./context";
+import type { Window } from "./plan";
 import { isNumeric } from "../inventory/schema";
 import type { MeasurementTarget } from "../inventory/targets";
 
@@ -22,18 +22,14 @@ export async function findLateData(
   endNs: bigint,
 ): Promise<Window[]> {
   if (startNs >= endNs) return [];
-  const { config, source, destination, signal } = ctx;
-  const aggregation = config.aggregation;
-  const intervalNs = digestInterval(aggregation.mode === "aggregate" ? aggregation.bucketNs : 1n);
+  const { mode, source, destination, signal } = ctx;
+  const intervalNs = mode.digestIntervalNs;
   const interval = influxqlDuration(intervalNs);
   const fields = [...target.schema.fields].map(([name, type]) => ({ name, numeric: isNumeric(type) }));
   if (fields.length === 0) return [];
   const destFields: DigestField[] = fields.map((f) => ({ ...f, name: target.fieldRenames.get(f.name) ?? f.name }));
   const { sourceDb, destDb, rp } = target;
-  const sourceQuery =
-    aggregation.mode === "aggregate"
-      ? bucketDigest(sourceDb, rp, target.schema.name, fields, aggregation.bucket, interval, startNs, endNs)
-      : storedDigest(sourceDb, rp, target.schema.name, fields, interval, startNs, endNs);
+  const sourceQuery = mode.sourceDigest(target, fields, interval, startNs, endNs);
   const destQuery = storedDigest(destDb, rp, target.destMeasurement, destFields, interval, startNs, endNs);
   const [src, dst] = await Promise.all([
     readDigest({ client: source, db: sourceDb, rp, measurement: target.schema.name, signal }, sourceQuery, intervalNs),

@@ -7,7 +7,7 @@
 import { InfluxError } from "../influx/errors";
 import { integerProbe } from "../influx/influxql";
 import type { FieldType } from "../codec/lineProtocol";
-import type { CopyContext } from "./measurement";
+import type { CopyContext } from "./context";
 import { alignDown, type Window } from "./plan";
 import type { MeasurementTarget } from "../inventory/targets";
 

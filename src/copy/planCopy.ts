@@ -8,19 +8,16 @@
  * - behind the resume point, over LATE_DATA_HORIZON, the intervals whose digests differ (late data);
  * - points later than the run's clock are copied, reported, and never move the cursor.
  */
-import { resolveBound } from "../config";
 import { countAfter, countPerInterval } from "../influx/influxql";
 import { influxqlDuration } from "../influx/time";
 import type { Cursor } from "./cursors";
 import { edgeTime, findNewest, type MeasurementRef } from "../inventory/edges";
 import { findLateData } from "./lateData";
-import type { CopyContext } from "./measurement";
+import type { CopyContext } from "./context";
 import {
   alignDown,
   cursorCeiling,
-  digestInterval,
   groupWindows,
-  planWindows,
   resumePoint,
   windowsWithData,
   withWindowOf,
@@ -58,12 +55,11 @@ export async function planCopy(
   ctx: CopyContext,
   target: MeasurementTarget,
   cursor: Cursor | undefined,
-  bucketNs: bigint,
-  windowNs: bigint,
   /** Count the points of every window (a dry run reports them), however few the windows. */
   alwaysCount = false,
 ): Promise<CopyPlan | undefined> {
-  const { source, destination, signal, config, nowNs } = ctx;
+  const { source, destination, signal, config, nowNs, mode } = ctx;
+  const { bucketNs, windowNs } = mode;
   const src: MeasurementRef = {
     client: source,
     db: target.sourceDb,
@@ -79,15 +75,14 @@ export async function planCopy(
     signal,
   };
   const clock = nowNs + CLOCK_MARGIN_NS;
-  const floor = config.start && alignDown(resolveBound(config.start, nowNs), bucketNs);
-  const ceiling = config.end && resolveBound(config.end, nowNs);
+  const { floorNs: floor, ceilingNs: ceiling } = mode.bounds(nowNs);
 
   if (ceiling !== undefined) {
     // An explicit range (a backfill): copied whole, whatever the destination holds.
     const oldest = floor ?? (await edgeTime(src, "asc"));
     if (oldest === undefined) return undefined;
     const start = alignDown(oldest, bucketNs);
-    const requests = await windowsToCopy(ctx, src, start, ceiling, bucketNs, windowNs, [oldest], alwaysCount);
+    const requests = await windowsToCopy(ctx, src, start, ceiling, [oldest], alwaysCount);
     return { requests, repairs: [], moveCursor: false, cursorCeilingNs: start, fromNs: start, toNs: ceiling };
   }
 
@@ -116,8 +111,6 @@ export async function planCopy(
     src,
     resume,
     end,
-    bucketNs,
-    windowNs,
     [start.sourceOldestNs, newest, future?.latestNs],
     alwaysCount,
   );
@@ -133,7 +126,7 @@ export async function planCopy(
     // Behind the resume point, not behind the clock: a measurement whose devices all went quiet
     // two weeks ago still gets the points they upload late (what follows the resume point is
     // copied anyway).
-    let from = alignDown(resume - config.lateDataHorizonNs, digestInterval(bucketNs));
+    let from = alignDown(resume - config.lateDataHorizonNs, mode.digestIntervalNs);
     if (floor !== undefined && from < floor) from = floor;
     repairs = await findLateData(ctx, target, from, resume);
   }
@@ -173,14 +166,13 @@ async function windowsToCopy(
   src: MeasurementRef,
   startNs: bigint,
   endNs: bigint,
-  bucketNs: bigint,
-  windowNs: bigint,
   known: (bigint | undefined)[],
   alwaysCount: boolean,
 ): Promise<WindowCount[][]> {
+  const { windowNs } = ctx.mode;
   if (startNs >= endNs) return [];
   if (!alwaysCount && (alignDown(endNs - 1n, windowNs) - alignDown(startNs, windowNs)) / windowNs < BELOW_COUNTING) {
-    return [...planWindows(startNs, endNs, bucketNs, windowNs)].map((window) => [{ window, points: 0, values: 0 }]);
+    return [...ctx.mode.windows(startNs, endNs)].map((window) => [{ window, points: 0, values: 0 }]);
   }
   const query = countPerInterval(src.db, src.rp, src.measurement, influxqlDuration(windowNs), startNs, endNs);
   const series = await src.client.query(query, { db: src.db, signal: src.signal });

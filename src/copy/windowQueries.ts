@@ -1,23 +1,23 @@
-/** Pure: the query that reads one window of a measurement. */
-import type { Config } from "../config";
+/** Pure: the statements that read one window of a measurement. */
 import { aggregateColumns, rawWindow } from "../influx/influxql";
-import type { Window } from "./plan";
 import { isNumeric } from "../inventory/schema";
 import type { MeasurementTarget } from "../inventory/targets";
+import type { Window } from "./plan";
+
+/** Every point of the window, as stored. */
+export function rawWindowQuery(target: MeasurementTarget, window: Window): string {
+  const { sourceDb, rp, schema } = target;
+  return rawWindow(sourceDb, rp, schema.name, [...schema.fields.keys()], window.startNs, window.endNs);
+}
 
 /**
- * One raw query; or one aggregated query, mean() of the numeric and last() of the other fields
- * per bucket, which the server answers with one row per series and bucket holding both.
- * `perBucket` false: one aggregate over the whole window (an edge bucket of time).
+ * mean() of the numeric and last() of the other fields per bucket, which the server answers
+ * with one row per series and bucket holding both; without a bucket, one aggregate over the
+ * whole window (an edge bucket of time).
  */
-export function windowQuery(config: Config, target: MeasurementTarget, window: Window, perBucket = true): string {
+export function aggregateWindowQuery(target: MeasurementTarget, window: Window, bucket: string | undefined): string {
   const { sourceDb, rp, schema } = target;
-  const fields = [...schema.fields.keys()];
-  if (config.aggregation.mode === "raw") {
-    return rawWindow(sourceDb, rp, schema.name, fields, window.startNs, window.endNs);
-  }
-  const bucket = perBucket ? config.aggregation.bucket : undefined;
-  const columns = fields.map((field) => ({
+  const columns = [...schema.fields.keys()].map((field) => ({
     fn: isNumeric(schema.fields.get(field) ?? "string") ? ("mean" as const) : ("last" as const),
     field,
   }));

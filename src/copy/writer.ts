@@ -13,8 +13,6 @@ import { InfluxError } from "../influx/errors";
 import type { InfluxClient } from "../influx/client";
 import { splitBatch, type Batch } from "../codec/batch";
 
-export type { Batch } from "../codec/batch";
-
 export interface Rejection {
   /** Measurement and field named by the server's message, when it names them. */
   measurement?: string;

@@ -6,7 +6,7 @@ import type { Config, DatabasePair } from "../config";
 import { SelfWriteError } from "../influx/errors";
 import type { InfluxClient } from "../influx/client";
 import type { Logger } from "../observability/logger";
-import { META_DB } from "../metadata/snapshot";
+import { META_DB } from "./databases";
 import { judgeSelfWrite, type PlannedWrite } from "./selfWrite";
 
 export interface GuardPlan {

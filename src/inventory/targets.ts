@@ -5,7 +5,7 @@
  */
 import type { Config, DatabasePair } from "../config";
 import type { InfluxClient } from "../influx/client";
-import { showDatabases, showFieldKeys, showRetentionPolicies } from "../influx/influxql";
+import { showFieldKeys, showRetentionPolicies } from "../influx/influxql";
 import { destinationMeasurement, isSelected, listedNames, planFields } from "../config/selection";
 import { parseDuration } from "../influx/time";
 import { schemaFromFieldKeys, type MeasurementSchema } from "./schema";
@@ -54,11 +54,6 @@ export async function retentionPolicies(
     shardGroupDuration: String(row[col("shardGroupDuration")]),
     isDefault: row[col("default")] === true,
   }));
-}
-
-export async function databaseExists(client: InfluxClient, db: string, signal?: AbortSignal): Promise<boolean> {
-  const series = await client.query(showDatabases(), { signal });
-  return (series[0]?.values ?? []).some((row) => row[0] === db);
 }
 
 export async function planDatabase(

@@ -9,7 +9,7 @@ import { encodeField, escapeFieldKey, seriesKey, type FieldType, type FieldValue
 import type { Series } from "../influx/response";
 
 /** The destination database that holds the snapshots. */
-export const META_DB = "influxdb_backup_meta";
+export { META_DB } from "../inventory/databases";
 
 export interface RetentionPolicyMeta {
   /** The source database, and its copy on the backup server. */

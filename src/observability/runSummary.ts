@@ -1,8 +1,46 @@
 /**
- * Log lines a person reads without a legend: each number says what it counts. Pure; the
- * key=value details that follow them stay for machines.
+ * What a run did, and how it is told: the summary of a backup, restore or verification run,
+ * its failures, and log lines a person reads without a legend (each number says what it
+ * counts). Pure; the key=value details that follow the lines stay for machines.
  */
 import type { Aggregation } from "../config";
+
+export interface Failure {
+  database: string;
+  retentionPolicy?: string;
+  measurement?: string;
+  message: string;
+}
+
+export interface DatabaseTotals {
+  read: number;
+  written: number;
+  nonFiniteDropped: number;
+}
+
+export interface RunSummary {
+  ok: boolean;
+  /** The run was stopped on request before it finished. */
+  aborted: boolean;
+  databases: number;
+  measurements: number;
+  pointsRead: number;
+  pointsWritten: number;
+  nonFiniteDropped: number;
+  failures: Failure[];
+  durationMs: number;
+  /** Per source database. */
+  perDatabase: Record<string, DatabaseTotals>;
+}
+
+/** One scheduled run, as the scheduler, /healthz and /metrics see it. */
+export interface RunRecord {
+  startedAt: Date;
+  finishedAt?: Date;
+  outcome: "running" | "success" | "failure" | "stopped";
+  summary?: RunSummary;
+  error?: string;
+}
 
 /**
  * 1234567 as "1,234,567", as toLocaleString("en-US") writes it for whole numbers, without the

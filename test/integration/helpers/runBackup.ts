@@ -7,12 +7,14 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { CursorStore } from "../../../src/copy/cursors";
-import { runBackup, type RunSummary } from "../../../src/copy/engine";
+import { runBackup } from "../../../src/copy/engine";
+import type { RunSummary } from "../../../src/observability/runSummary";
 import { parseConfig } from "../../../src/config";
 import { createRestoreClients, createServers } from "../../../src/commands/servers";
-import { runRestore } from "../../../src/restore/restore";
+import { runRestore } from "../../../src/commands/restore";
 import { createLogger, flushLogger } from "../../../src/observability/logger";
-import { runVerify, type VerifyResult } from "../../../src/verify/verify";
+import { runVerify } from "../../../src/commands/verify";
+import type { VerifyResult } from "../../../src/verify/verify";
 
 export interface BackupRun {
   summary: RunSummary;

@@ -1,5 +1,5 @@
 import { CursorStore, cursorKey } from "../../../src/copy/cursors";
-import { intendedDatabases } from "../../../src/copy/engine";
+import { intendedDatabases } from "../../../src/inventory/databases";
 import { parseConfig } from "../../../src/config";
 import type { InfluxClient } from "../../../src/influx/client";
 import { verifyFailures, type VerifyResult } from "../../../src/verify/verify";

@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import type { RunSummary } from "../../../src/copy/engine";
+import type { RunSummary } from "../../../src/observability/runSummary";
 import { formatCountdown } from "../../../src/observability/countdown";
 import { createLogger } from "../../../src/observability/logger";
 import { Scheduler } from "../../../src/commands/scheduler";
