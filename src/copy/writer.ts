@@ -29,6 +29,9 @@ function refusesPoints(message: string): boolean {
   return /partial write|unable to parse|field type conflict/.test(message);
 }
 
+/** What the writer asks of the destination's client: one write request (which the client retries itself). */
+export type WriteClient = Pick<InfluxClient, "write">;
+
 export class BatchWriter {
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown;
@@ -38,7 +41,7 @@ export class BatchWriter {
   beyondRetention = 0;
 
   constructor(
-    private readonly client: InfluxClient,
+    private readonly client: WriteClient,
     private readonly db: string,
     private readonly rp: string,
     /** Lines per request; shrinks when the destination answers 413. */
