@@ -19,6 +19,7 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** 10^(i - 6) for i = 0..21: TENS[e + 7] is 10^(e + 1). */
 const TENS = Array.from({ length: 23 }, (_, i) => Number(`1e${i - 6}`));
 
+// Scratch words to read a double's bits, used synchronously within one call: safe to share.
 const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
 /** Index of the high 32 bits of a double in `words` (the platform's byte order). */

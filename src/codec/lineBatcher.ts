@@ -10,7 +10,9 @@ import type { Batch } from "./batch";
  * Buffers (and line-end arrays) of batches the destination has acknowledged, written into
  * again by the next batches, like Buffer's own pool of small buffers: a copy then allocates
  * nothing per batch, so memory stays flat and no garbage waits for the collector. At most
- * SPARE_BYTES of buffers are kept.
+ * SPARE_BYTES of buffers are kept. Module state shared by every measurement copied at once,
+ * safe: a buffer is in the pool only once the destination acknowledged its batch, and the pool is
+ * changed synchronously (no await between finding a buffer and taking it).
  */
 const spare: Buffer[] = [];
 const spareEnds: Uint32Array[] = [];

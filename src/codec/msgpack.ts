@@ -119,6 +119,8 @@ export function valueEnd(buf: Uint8Array, pos: number): number {
   scan(buf, buf.length, s);
   return s.pending === 0 && s.pos <= buf.length ? s.pos : -1;
 }
+// Module state, safe: valueEnd's scan is synchronous and nothing else can run during it, so one
+// scratch state serves every call without an allocation per value.
 const skipping: ScanState = { pos: 0, pending: 0 };
 
 /**
@@ -131,7 +133,8 @@ const skipping: ScanState = { pos: 0, pending: 0 };
 /**
  * Buffers of reuse-mode splitters whose answer ended, for the next answers: a copy reads one
  * answer per measurement and window, and growing a buffer to a chunk's size each time would
- * leave megabytes of garbage per answer.
+ * leave megabytes of garbage per answer. Module state, safe: a buffer is in the pool only while
+ * no splitter holds it, and taking or returning one is synchronous (no await between check and use).
  */
 const spareBuffers: Buffer[] = [];
 const SPARE_BUFFERS = 2;
@@ -223,6 +226,7 @@ export class FrameSplitter {
   }
 }
 
+// Stateless between calls (non-streaming decode): one decoder serves every reader.
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** A cursor over one chunk's bytes. */

@@ -175,6 +175,12 @@ function writeRows(
   for (let i = 0; i < rows; i++) writeRow(r, plan, out, stats);
 }
 
+/*
+ * Module state on the hot path, safe: a chunk is transcoded synchronously (nothing else runs
+ * until transcodeChunk returns), and each cache below is used only after checking it is for the
+ * same target (and the same column bytes), so measurements copied at the same time never see
+ * one another's entries; prefixBuffer's bytes are copied into the batch before the next series.
+ */
 /** The columns of the last series planned, with their bytes: series after series of an answer have the same. */
 let lastColumns: { target: TranscodeTarget; raw: Buffer; columns: (Column | undefined)[]; bytes: number } | undefined;
 
