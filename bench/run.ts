@@ -334,7 +334,7 @@ function alignDown(t: bigint, step: bigint): bigint {
 }
 const alignUp = (t: bigint, step: bigint): bigint => (alignDown(t, step) === t ? t : alignDown(t, step) + step);
 
-/** The tool's windows for a first backup in aggregated mode (same rule as src/backup/plan.ts). */
+/** The tool's windows for a first backup in aggregated mode (same rule as src/copy/plan.ts). */
 function aggregateWindows(ds: Dataset): { startNs: bigint; endNs: bigint }[] {
   const { oldestNs, newestNs } = timeRange(ds);
   const paginationNs = BigInt(Math.round(SETTINGS.daysOfPagination * 86_400)) * 1_000_000_000n;
