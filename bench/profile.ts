@@ -47,7 +47,7 @@ function original(frame: ProfileNode["callFrame"]): ProfileNode["callFrame"] {
   // findEntry gives the nearest mapping before the position, even on an earlier line: the
   // bundle's own lines (a module's wrapper) have none, and stay the bundle's.
   if (!entry || !("originalSource" in entry) || entry.generatedLine !== frame.lineNumber) return frame;
-  // Sources are relative to the bundle: "../src/backup/transcode.ts", "../node_modules/winston/...".
+  // Sources are relative to the bundle: "../src/codec/transcode.ts", "../node_modules/winston/...".
   return { ...frame, url: path.resolve(path.dirname(file), entry.originalSource), lineNumber: entry.originalLine };
 }
 

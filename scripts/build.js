@@ -28,7 +28,8 @@ const { spawnSync } = require("node:child_process");
 const root = path.resolve(__dirname, "..");
 const DIST = path.join(root, "dist");
 const COMPILED = path.join(root, "node_modules/.cache/influxdb-backup-build");
-const PROGRAMS = ["main", "healthcheck", "devtools/seed"];
+/** Each bundle's name in dist/ and the program it is built from (the names are the image's interface: HEALTHCHECK, compose, docs). */
+const PROGRAMS = { main: "main", healthcheck: "observability/healthcheck", "devtools/seed": "devtools/seed" };
 
 function fail(message) {
   console.error(`build: ${message}`);
@@ -57,8 +58,7 @@ async function bundle() {
   try {
     result = await esbuild.build({
       absWorkingDir: root,
-      entryPoints: PROGRAMS.map((p) => path.join(COMPILED, `${p}.js`)),
-      outbase: COMPILED,
+      entryPoints: Object.entries(PROGRAMS).map(([out, p]) => ({ out, in: path.join(COMPILED, `${p}.js`) })),
       outdir: DIST,
       bundle: true,
       platform: "node",
@@ -70,7 +70,7 @@ async function bundle() {
       legalComments: "eof",
       metafile: true,
       logLevel: "warning",
-      // src/version.ts: the version a user sees in --version and the start-up line.
+      // src/commands/version.ts: the version a user sees in --version and the start-up line.
       define: { INFLUXDB_BACKUP_VERSION: JSON.stringify(packageVersion()) },
     });
   } catch {

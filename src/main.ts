@@ -1,29 +1,21 @@
 /**
- * The only entry point: loads .env, parses the configuration, creates the logger, wires the
- * InfluxDB clients, the backup engine, the scheduler and the health/metrics listener,
- * handles signals and sets the exit code.
+ * The only entry point: argv -> command -> exit code. Loads .env, parses the configuration,
+ * creates the logger, hands over to the command (commands/), and owns what belongs to the
+ * process: signals, the exit code and the hard-exit timers.
  * Exit codes: 0 success or clean stop, 1 a backup failed, 2 invalid configuration.
  */
-import type http from "node:http";
 import dotenv from "dotenv";
-import { CursorStore } from "./backup/cursors";
-import { intendedDatabases, runBackup } from "./backup/engine";
-import { describeConfig, parseConfig, type Config } from "./config";
-import { ConfigError, SelfWriteError, errorMessage } from "./errors";
-import { runRestore } from "./restore/restore";
-import { describeMemoryPeaks, sampleMemoryPeaks } from "./observability/memoryPeaks";
-import { createLogger, flushLogger, type Logger } from "./logger";
-import { startHealthServer } from "./observability/health";
-import type { BackupMetrics } from "./observability/metrics";
-import { Scheduler } from "./scheduler";
-import { createRestoreClients, createServers } from "./servers";
-import { COMMANDS, USAGE, helpText } from "./usage";
-import { VERSION } from "./version";
-import { runVerify, verifyFailures } from "./verify/verify";
+import { parseConfig, type Config } from "./config";
+import { runDaemon, type StopRequest } from "./commands/daemon";
+import { EXIT_BACKUP_FAILED, EXIT_INVALID_CONFIG, EXIT_OK } from "./commands/exitCodes";
+import { restoreOnce } from "./commands/restore";
+import { COMMANDS, USAGE, helpText } from "./commands/usage";
+import { verifyOnce } from "./commands/verify";
+import { VERSION } from "./commands/version";
+import { ConfigError, errorMessage } from "./influx/errors";
+import { createLogger, type Logger } from "./observability/logger";
 
-export const EXIT_OK = 0;
-export const EXIT_BACKUP_FAILED = 1;
-export const EXIT_INVALID_CONFIG = 2;
+export { EXIT_BACKUP_FAILED, EXIT_INVALID_CONFIG, EXIT_OK };
 
 /** After the first stop signal the process exits within this time even if a write hangs. */
 const STOP_GRACE_MS = 8000;
@@ -59,8 +51,44 @@ function openLogger(config: Config): Logger | undefined {
   }
 }
 
-async function main(): Promise<number> {
-  const command = process.argv[2];
+/** The daemon's stop: the first signal stops after the writes in flight (within STOP_GRACE_MS), the second at once. */
+function stopOnSignals(logger: Logger): StopRequest {
+  let stopped = false;
+  const requested = new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        logger.warning(`second ${signal}: exiting now`);
+        process.exit(EXIT_OK);
+      }
+      stopped = true;
+      logger.info(`${signal} received: stopping after the writes in flight (send it again to exit at once)`);
+      setTimeout(() => process.exit(EXIT_OK), STOP_GRACE_MS).unref();
+      resolve();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+  return {
+    requested,
+    get stopped() {
+      return stopped;
+    },
+  };
+}
+
+/** A one-shot command's stop: a signal aborts what it is doing. */
+function abortOnSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  return controller.signal;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0];
   // Help and version need no configuration: they answer before .env is read.
   if (command === "help" || command === "--help" || command === "-h") {
     process.stdout.write(helpText(VERSION));
@@ -80,178 +108,13 @@ async function main(): Promise<number> {
   const config = command === "backup" ? { ...parsed, schedule: undefined } : parsed;
   const logger = openLogger(config);
   if (!logger) return EXIT_INVALID_CONFIG;
-  if (command === "verify") return verifyOnce(config, logger);
-  if (command === "restore") return restoreOnce(config, logger);
-
-  logger.info("influxdb-backup starting", { version: VERSION, ...describeConfig(config) });
-  const { store: cursors, problem } = CursorStore.open(config.stateDir);
-  if (problem) logger.warning(problem);
-  const loaded = cursors.load();
-  if (loaded.problem) logger.warning(loaded.problem);
-
-  const servers = createServers(config, logger);
-  const { source, destination } = servers;
-  // prom-client (and its collectors of process metrics) only when /metrics can be read: loading
-  // it costs a one-shot run ~30 ms of CPU for nothing.
-  const metrics: BackupMetrics | undefined =
-    config.healthPort > 0 ? new (await import("./observability/metrics")).BackupMetrics() : undefined;
-  let runs = 0;
-  // A run that would write into what it reads ends the daemon: no later run can be right either.
-  let refused = false;
-  let onRefused = () => {};
-  const refusal = new Promise<void>((resolve) => (onRefused = resolve));
-  const scheduler = new Scheduler({
-    schedule: config.schedule,
-    timezone: config.timezone,
-    logger,
-    run: async (signal) => {
-      runs++;
-      const deps = { config, source, destination, logger: logger.child({ run: runs }), cursors, signal };
-      const memory = sampleMemoryPeaks();
-      const summary = await runBackup({ ...deps, onProgress: (p) => metrics?.recordProgress(p) }).catch(
-        (err: unknown) => {
-          if (err instanceof SelfWriteError) {
-            refused = true;
-            onRefused();
-          }
-          throw err;
-        },
-      );
-      deps.logger.debug("memory peaks during the run", describeMemoryPeaks(memory.stop()));
-      if (config.verifyAfterRun && !summary.aborted) {
-        const verified = await runVerify({ ...deps, repair: config.verifyRepair, selfWriteChecked: true });
-        metrics?.recordVerify(verified);
-        if (!verified.ok) {
-          summary.ok = false;
-          summary.failures.push(...verifyFailures(verified));
-        }
-      }
-      return summary;
-    },
-    onRunFinished: (record) => metrics?.recordRun(record),
-  });
-
-  let server: http.Server | undefined;
-  if (metrics) {
-    try {
-      server = await startHealthServer(config.healthPort, scheduler, metrics);
-      logger.info(`health and metrics on :${config.healthPort} (/healthz, /metrics)`);
-    } catch (err) {
-      logger.error(
-        `cannot listen on HEALTH_PORT ${config.healthPort}: ${errorMessage(err)}; set another port or 0 to disable`,
-      );
-      return EXIT_INVALID_CONFIG;
-    }
-  }
-
-  let stopped = false;
-  const stopRequested = new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        logger.warning(`second ${signal}: exiting now`);
-        process.exit(EXIT_OK);
-      }
-      stopped = true;
-      logger.info(`${signal} received: stopping after the writes in flight (send it again to exit at once)`);
-      setTimeout(() => process.exit(EXIT_OK), STOP_GRACE_MS).unref();
-      resolve();
-    };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
-  });
-
-  const firstRun = scheduler.start();
-  if (config.schedule) {
-    await Promise.race([stopRequested, refusal]);
-  } else {
-    await Promise.race([firstRun, stopRequested]);
-  }
-  await scheduler.stop();
-  server?.close();
-  servers.close();
-
-  const last = scheduler.lastRun;
-  const code = refused
-    ? EXIT_INVALID_CONFIG
-    : stopped || config.schedule || last?.outcome !== "failure"
-      ? EXIT_OK
-      : EXIT_BACKUP_FAILED;
-  if (stopped) logger.info("stopped");
-  await flushLogger(logger);
-  return code;
-}
-
-/** `node dist/main.js verify`: one verification, exit 0 when source and destination match. */
-async function verifyOnce(config: Config, logger: Logger): Promise<number> {
-  logger.info("influxdb-backup verify starting", { version: VERSION, ...describeConfig(config) });
-  const { store: cursors } = CursorStore.open(config.stateDir);
-  cursors.load();
-  const servers = createServers(config, logger);
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-  try {
-    for (const client of [servers.source, servers.destination]) await client.ping(controller.signal);
-    const result = await runVerify({
-      ...servers,
-      config,
-      logger,
-      cursors,
-      signal: controller.signal,
-      repair: config.verifyRepair,
-    });
-    return result.ok ? EXIT_OK : EXIT_BACKUP_FAILED;
-  } catch (err) {
-    if (err instanceof SelfWriteError) {
-      logger.error(`verification refused: ${err.message}`);
-      return EXIT_INVALID_CONFIG;
-    }
-    const databases = intendedDatabases(config, servers.source, cursors);
-    logger.error(`verification of ${databases.join(", ")} failed: ${errorMessage(err)}`);
-    return EXIT_BACKUP_FAILED;
-  } finally {
-    servers.close();
-    await flushLogger(logger);
-  }
-}
-
-/** `node dist/main.js restore`: the backup copied back to the restore target, exit 0 when all came back. */
-async function restoreOnce(config: Config, logger: Logger): Promise<number> {
-  logger.info("influxdb-backup restore starting", { version: VERSION, ...describeConfig(config) });
-  const { store: cursors } = CursorStore.open(config.stateDir);
-  cursors.load();
-  const { backup, target, close } = createRestoreClients(config, logger);
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-  try {
-    const memory = sampleMemoryPeaks();
-    const summary = await runRestore({ config, backup, target, logger, cursors, signal: controller.signal });
-    logger.debug("memory peaks during the run", describeMemoryPeaks(memory.stop()));
-    return summary.ok || summary.aborted ? EXIT_OK : EXIT_BACKUP_FAILED;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      logger.error(err.message);
-      return EXIT_INVALID_CONFIG;
-    }
-    if (err instanceof SelfWriteError) {
-      logger.error(`restore refused: ${err.message}`);
-      return EXIT_INVALID_CONFIG;
-    }
-    logger.error(`restore failed: ${errorMessage(err)}`);
-    return EXIT_BACKUP_FAILED;
-  } finally {
-    close();
-    await flushLogger(logger);
-  }
+  if (command === "verify") return verifyOnce(config, logger, abortOnSignal());
+  if (command === "restore") return restoreOnce(config, logger, abortOnSignal());
+  return runDaemon(config, logger, () => stopOnSignals(logger));
 }
 
 if (require.main === module) {
-  main().then(
+  main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
       // A stray timer or socket must not keep a finished process alive.

@@ -3,7 +3,7 @@ import { formatDuration } from "../influx/time";
 import { paginationDays, type HowToCopy } from "./howToCopy";
 import type { ObservabilitySettings } from "./observability";
 import type { ScheduleSettings } from "./schedule";
-import { describeRule } from "../retentionRule";
+import { describeRule } from "./retentionRule";
 import type { RestoreSettings } from "./restore";
 import { describeServer, type ServerConfig } from "./server";
 import { describeBound, describeSelection, type WhatToCopy } from "./whatToCopy";

@@ -1,7 +1,7 @@
 /** How to copy: downsampled or raw, window size, batching, concurrency, retries, and checks after the copy. */
 import type { z } from "zod/v3";
 import { influxqlDuration, parseDuration } from "../influx/time";
-import { parseRetentionRule, type RetentionRule } from "../retentionRule";
+import { parseRetentionRule, type RetentionRule } from "./retentionRule";
 import { check, parseBool, positiveNumber, wholeNumber, type Get } from "./values";
 
 export type Aggregation =

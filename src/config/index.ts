@@ -6,7 +6,7 @@
  * One file per concern: server.ts (one InfluxDB server's settings, read under a prefix),
  * whatToCopy.ts, howToCopy.ts, schedule.ts, observability.ts; values.ts has shared parsers.
  */
-import { ConfigError } from "../errors";
+import { ConfigError } from "../influx/errors";
 import { HOW_TO_COPY_DEFAULTS, HOW_TO_COPY_VARIABLES, parseHowToCopy, type HowToCopy } from "./howToCopy";
 import {
   OBSERVABILITY_DEFAULTS,
@@ -26,7 +26,7 @@ export type { LogLevel, ObservabilitySettings } from "./observability";
 export type { ScheduleSettings } from "./schedule";
 export { SERVER_SUFFIXES, parseServer, redactUrlText, serverVariables, type ServerConfig } from "./server";
 export type { Env } from "./values";
-export { resolveBound, type DatabasePair, type TimeBound, type WhatToCopy } from "./whatToCopy";
+export { resolveBound, resolveRange, type DatabasePair, type TimeBound, type WhatToCopy } from "./whatToCopy";
 
 export type { RestoreSettings } from "./restore";
 

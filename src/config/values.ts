@@ -3,7 +3,7 @@
 // time of the version 4 API (16 ms of CPU against 90 ms here), paid by every one-shot run, and
 // these few number checks need nothing newer.
 import { z } from "zod/v3";
-import { parseList } from "../listSyntax";
+import { parseList } from "./listSyntax";
 
 export type Env = Record<string, string | undefined>;
 

@@ -1,6 +1,6 @@
 /** What to copy: database pairs, measurements and fields with their new names, and the time range. */
 import { nsToRfc3339, formatDuration, parseDuration, rfc3339ToNs } from "../influx/time";
-import { describeMatcher, parseSelection, type Selection } from "../selection";
+import { describeMatcher, parseSelection, type Selection } from "./selection";
 import { listOf, type Get } from "./values";
 
 export interface DatabasePair {
@@ -13,6 +13,17 @@ export type TimeBound = { absoluteNs: bigint } | { relativeNs: bigint };
 
 export function resolveBound(bound: TimeBound, nowNs: bigint): bigint {
   return "absoluteNs" in bound ? bound.absoluteNs : nowNs + bound.relativeNs;
+}
+
+/** BACKUP_START and BACKUP_END against a run's clock: the one place the bounds are resolved. */
+export function resolveRange(
+  what: Pick<WhatToCopy, "start" | "end">,
+  nowNs: bigint,
+): { fromNs?: bigint; toNs?: bigint } {
+  return {
+    fromNs: what.start && resolveBound(what.start, nowNs),
+    toNs: what.end && resolveBound(what.end, nowNs),
+  };
 }
 
 export interface WhatToCopy {

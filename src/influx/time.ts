@@ -6,6 +6,8 @@
 
 const RFC3339 = /^(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/;
 
+// A memo of the last date-time prefix converted (rows of an answer share it); safe as module
+// state: the prefix is compared before the seconds are used, and the update is synchronous.
 let cachedPrefix = "";
 let cachedSeconds = 0;
 

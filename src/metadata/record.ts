@@ -3,11 +3,11 @@
  * record back for a restore. See snapshot.ts for the format.
  */
 import type { DatabasePair } from "../config";
-import { InfluxError, errorMessage } from "../errors";
+import { InfluxError, errorMessage } from "../influx/errors";
 import type { InfluxClient } from "../influx/client";
 import { createDatabase, quoteIdent, quoteString } from "../influx/influxql";
-import type { Logger } from "../logger";
-import { retentionPolicies } from "../backup/targets";
+import type { Logger } from "../observability/logger";
+import { retentionPolicies } from "../inventory/targets";
 import {
   META_DB,
   snapshotFromRows,

@@ -5,11 +5,11 @@
  * and never runs there (a continuous query is stored as text). Pure: building the points and
  * reading them back.
  */
-import { encodeField, escapeFieldKey, seriesKey, type FieldType, type FieldValue } from "../influx/lineProtocol";
+import { encodeField, escapeFieldKey, seriesKey, type FieldType, type FieldValue } from "../codec/lineProtocol";
 import type { Series } from "../influx/response";
 
 /** The destination database that holds the snapshots. */
-export const META_DB = "influxdb_backup_meta";
+export { META_DB } from "../inventory/databases";
 
 export interface RetentionPolicyMeta {
   /** The source database, and its copy on the backup server. */

@@ -3,7 +3,7 @@
  * the last run did not fail, 503 otherwise) and /metrics. It never shows configuration.
  */
 import http from "node:http";
-import type { Scheduler } from "../scheduler";
+import type { RunRecord } from "./runSummary";
 import type { BackupMetrics } from "./metrics";
 
 export interface HealthReport {
@@ -13,7 +13,15 @@ export interface HealthReport {
   nextRun?: string;
 }
 
-export function healthReport(scheduler: Scheduler): HealthReport {
+/** What the listener asks of the scheduler (commands/scheduler.ts). */
+export interface ScheduleState {
+  readonly alive: boolean;
+  readonly running: boolean;
+  readonly lastRun?: RunRecord;
+  nextRun(): Date | undefined;
+}
+
+export function healthReport(scheduler: ScheduleState): HealthReport {
   const last = scheduler.lastRun;
   const failed = last?.outcome === "failure";
   return {
@@ -29,7 +37,11 @@ export function healthReport(scheduler: Scheduler): HealthReport {
   };
 }
 
-export function startHealthServer(port: number, scheduler: Scheduler, metrics: BackupMetrics): Promise<http.Server> {
+export function startHealthServer(
+  port: number,
+  scheduler: ScheduleState,
+  metrics: BackupMetrics,
+): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET") {

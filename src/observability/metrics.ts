@@ -1,7 +1,7 @@
 /** Prometheus metrics of the backup runs (prom-client, a registry of our own). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Progress } from "../backup/progress";
-import type { RunRecord } from "../scheduler";
+import type { Progress } from "./progress";
+import type { RunRecord } from "./runSummary";
 import type { VerifyResult } from "../verify/verify";
 
 export class BackupMetrics {

@@ -5,7 +5,7 @@
  * grants the source had (InfluxDB never reveals password hashes, so they are recreated by hand).
  */
 import type { DatabasePair } from "../config";
-import { errorMessage } from "../errors";
+import { errorMessage } from "../influx/errors";
 import type { InfluxClient } from "../influx/client";
 import {
   MAX_TIME,
@@ -16,22 +16,40 @@ import {
   setDefaultRetentionPolicy,
 } from "../influx/influxql";
 import { nsToRfc3339 } from "../influx/time";
-import type { Logger } from "../logger";
-import { resolvePairs, runBackup, type RunSummary } from "../backup/engine";
-import type { RunDeps } from "../backup/measurement";
-import { retentionPolicies } from "../backup/targets";
-import { count } from "../backup/describe";
+import type { Logger } from "../observability/logger";
+import { resolvePairs } from "../inventory/databases";
+import { retentionPolicies } from "../inventory/targets";
+import { count, type RunSummary } from "../observability/runSummary";
 import { readLatestSnapshot } from "../metadata/record";
 import { META_DB, continuousQueryFor, type MetadataSnapshot } from "../metadata/snapshot";
-import { resolveBound, type Config } from "../config";
-import { refuseSelfWrite, type GuardPlan } from "../backup/selfWriteGuard";
+import { resolveRange, type Config } from "../config";
+import { refuseSelfWrite, type GuardPlan } from "../inventory/selfWriteGuard";
 import { restoreConfig } from "./restoreConfig";
 
-export interface RestoreOptions extends Omit<RunDeps, "source" | "destination"> {
+export interface RestoreOptions {
+  config: Config;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** The clock, in milliseconds since the epoch (tests pass their own). */
+  now?: () => number;
   /** The backup server (DEST_*). */
   backup: InfluxClient;
   /** Where the data goes back to. */
   target: InfluxClient;
+  /** Copies the data back: a backup run from `source` into `destination` (commands/restore.ts wires copy/engine.ts). */
+  copyBack: (run: CopyBack) => Promise<RunSummary>;
+}
+
+/** The backup run a restore is made of. */
+export interface CopyBack {
+  config: Config;
+  source: InfluxClient;
+  destination: InfluxClient;
+  /** A restore records no metadata: it reads it. */
+  recordMetadata: false;
+  runName: "restore";
+  /** The restore refused to write into what it reads before the run. */
+  selfWriteChecked: true;
 }
 
 /**
@@ -64,8 +82,7 @@ export async function runRestore(options: RestoreOptions): Promise<RunSummary> {
     await describeTarget(options, config.start, config.end, pair, nowNs);
     if (!config.dryRun && snapshot) await recreateRetentionPolicies(target, pair, snapshot, logger, signal);
   }
-  const summary = await runBackup({
-    ...options,
+  const summary = await options.copyBack({
     config,
     source: backup,
     destination: target,
@@ -118,8 +135,7 @@ async function describeTarget(
   nowNs: bigint,
 ): Promise<void> {
   const { target, logger, signal } = options;
-  const from = start ? resolveBound(start, nowNs) : undefined;
-  const to = end ? resolveBound(end, nowNs) : undefined;
+  const { fromNs: from, toNs: to } = resolveRange({ start, end }, nowNs);
   const range =
     from === undefined && to === undefined
       ? ""

@@ -4,7 +4,7 @@
  * copy of what the backup holds. Pure.
  */
 import type { Config } from "../config";
-import { reverseSelection } from "../selection";
+import { reverseSelection } from "../config/selection";
 
 export function restoreConfig(config: Config): Config {
   return {

@@ -7,25 +7,56 @@
  * - raw mode: the number of values of every field, and the first and last timestamps.
  * Each window that differs is named; with VERIFY_REPAIR those windows are copied again.
  */
-import { resolveBound, type DatabasePair } from "../config";
-import { errorMessage } from "../errors";
+import type { Config, DatabasePair } from "../config";
+import { errorMessage } from "../influx/errors";
 import type { InfluxClient } from "../influx/client";
 import { aggregateWindow, countValuesPerSeries, edgeOfField, rawWindow } from "../influx/influxql";
-import { formatInteger } from "../influx/lineProtocol";
+import { formatInteger } from "../codec/lineProtocol";
 import { nsToRfc3339 } from "../influx/time";
-import { edgeTime } from "../backup/edges";
-import { intendedDatabases, resolvePairs, type Failure } from "../backup/engine";
-import { copyContext, copyWindowAgain, type CopyContext, type RunDeps } from "../backup/measurement";
-import { alignDown, planWindows, windowLength, type Window } from "../backup/plan";
-import { isNumeric } from "../backup/schema";
-import { backupPlan, refuseSelfWrite } from "../backup/selfWriteGuard";
-import { databaseExists, planDatabase, type MeasurementTarget } from "../backup/targets";
+import { databaseExists, intendedDatabases, resolvePairs, type CopyHistory } from "../inventory/databases";
+import { edgeTime } from "../inventory/edges";
+import { isNumeric } from "../inventory/schema";
+import { backupPlan, refuseSelfWrite } from "../inventory/selfWriteGuard";
+import { planDatabase, type MeasurementTarget } from "../inventory/targets";
+import type { Logger } from "../observability/logger";
+import type { Failure } from "../observability/runSummary";
 import { collect, diffWindow, isClean, tagsKey, type SeriesValues, type WindowDiff } from "./compare";
 import { formatTable, verdict, type MeasurementVerification } from "./report";
 
-export interface VerifyOptions extends RunDeps {
-  /** Copy the windows that differ again. */
+export interface Window {
+  startNs: bigint;
+  endNs: bigint;
+}
+
+/** What verification asks of the copy mode (copy/mode.ts compiles it; commands/verify.ts hands it over). */
+export interface VerifyMode {
+  readonly bucketNs: bigint;
+  /** The bucket of the aggregated mode; undefined in raw mode, where values are counted instead. */
+  readonly bucket?: string;
+  bounds(nowNs: bigint): { floorNs?: bigint; ceilingNs?: bigint };
+  windows(startNs: bigint, endNs: bigint): Iterable<Window>;
+}
+
+export interface VerifyOptions {
+  config: Config;
+  source: InfluxClient;
+  destination: InfluxClient;
+  logger: Logger;
+  /** Earlier runs' cursors: they name the databases when the source cannot be asked. */
+  history: CopyHistory;
+  signal?: AbortSignal;
+  /** The clock, in milliseconds since the epoch (tests pass their own). */
+  now?: () => number;
+  /** The caller has already made sure a repair writes nothing it reads. */
+  selfWriteChecked?: boolean;
+  mode: VerifyMode;
+  /** Copy the windows that differ again, with `repairWindow`. */
   repair: boolean;
+  repairWindow: (target: MeasurementTarget, window: Window) => Promise<unknown>;
+}
+
+interface VerifyContext extends VerifyOptions {
+  nowNs: bigint;
 }
 
 export interface VerifyResult {
@@ -40,12 +71,12 @@ export interface VerifyResult {
 export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   const { config, source, destination, logger, signal } = options;
   const result: VerifyResult = { ok: true, measurements: [], errors: [], mismatchedWindows: 0 };
-  const ctx = copyContext(options);
+  const ctx: VerifyContext = { ...options, nowNs: BigInt(options.now?.() ?? Date.now()) * 1_000_000n };
   let pairs: DatabasePair[];
   try {
     pairs = await resolvePairs(config, source, signal);
   } catch (err) {
-    const databases = intendedDatabases(config, source, options.cursors);
+    const databases = intendedDatabases(config, source, options.history);
     result.errors = databases.map((database) => ({ database, message: errorMessage(err) }));
     result.ok = false;
     logger.error(`verification could not check ${databases.join(", ")}: ${errorMessage(err)}`);
@@ -95,11 +126,11 @@ export function verifyFailures(result: VerifyResult): Failure[] {
 }
 
 async function verifyMeasurement(
-  ctx: CopyContext,
+  ctx: VerifyContext,
   target: MeasurementTarget,
   repair: boolean,
 ): Promise<MeasurementVerification> {
-  const { config, logger } = ctx;
+  const { logger, mode } = ctx;
   const row: MeasurementVerification = {
     database: target.sourceDb,
     retentionPolicy: target.rp,
@@ -111,8 +142,6 @@ async function verifyMeasurement(
     extra: 0,
     badWindows: [],
   };
-  const bucketNs = config.aggregation.mode === "aggregate" ? config.aggregation.bucketNs : 1n;
-  const windowNs = windowLength(config.paginationNs, bucketNs);
   const src = {
     client: ctx.source,
     db: target.sourceDb,
@@ -120,14 +149,13 @@ async function verifyMeasurement(
     measurement: target.schema.name,
     signal: ctx.signal,
   };
-  const floor = config.start && resolveBound(config.start, ctx.nowNs);
-  const ceiling = config.end && resolveBound(config.end, ctx.nowNs);
+  const { floorNs: floor, ceilingNs: ceiling } = mode.bounds(ctx.nowNs);
   const oldest = floor ?? (await edgeTime(src, "asc"));
   const newest = ceiling !== undefined ? ceiling - 1n : await edgeTime(src, "desc");
   if (oldest === undefined || newest === undefined) return row;
   const seriesSeen = new Set<string>();
   const bad: { window: Window; diff: WindowDiff }[] = [];
-  for (const window of planWindows(alignDown(oldest, bucketNs), newest + 1n, bucketNs, windowNs)) {
+  for (const window of mode.windows(oldest, newest + 1n)) {
     const diff = await checkWindow(ctx, target, window, seriesSeen);
     row.windowsChecked++;
     if (!isClean(diff)) bad.push({ window, diff });
@@ -143,7 +171,7 @@ async function verifyMeasurement(
   for (const { window, diff } of bad) logger.warning(`verify ${where}: ${describeDiff(window, diff)}`);
   let remaining = bad;
   if (repair && bad.length > 0) {
-    for (const { window } of bad) await copyWindowAgain(ctx, target, window);
+    for (const { window } of bad) await ctx.repairWindow(target, window);
     remaining = [];
     for (const b of bad) {
       const diff = await checkWindow(ctx, target, b.window, seriesSeen);
@@ -175,19 +203,20 @@ function describeDiff(window: Window, d: WindowDiff): string {
 }
 
 async function checkWindow(
-  ctx: CopyContext,
+  ctx: VerifyContext,
   target: MeasurementTarget,
   w: Window,
   seen: Set<string>,
 ): Promise<WindowDiff> {
-  const { config, source, destination, signal } = ctx;
+  const { mode, source, destination, signal } = ctx;
   const { sourceDb, destDb, rp, schema } = target;
   const q = async (client: InfluxClient, db: string, statement: string) => client.query(statement, { db, signal });
   const destField = (f: string) => target.fieldRenames.get(f) ?? f;
   const fields = [...schema.fields.keys()].sort();
   let expected: SeriesValues;
   let actual: SeriesValues;
-  if (config.aggregation.mode === "aggregate") {
+  const bucket = mode.bucket;
+  if (bucket !== undefined) {
     // Buckets and their means, as the backup computes them, for every numeric field (one
     // query); a measurement without numeric fields is checked on the presence of one field.
     const numeric = fields.filter((f) => isNumeric(schema.fields.get(f) ?? "string"));
@@ -206,7 +235,6 @@ async function checkWindow(
                 : true;
         return { column: dest ? destField(f) : f, label: f, normalise };
       });
-    const bucket = config.aggregation.bucket;
     expected = collect(
       await q(source, sourceDb, aggregateWindow(fn, sourceDb, rp, schema.name, checked, bucket, w.startNs, w.endNs)),
       specs(false),

@@ -4,7 +4,7 @@
  */
 import { MAX_TIME, MIN_TIME } from "../../src/influx/influxql";
 import { nsToRfc3339 } from "../../src/influx/time";
-import { alignDown } from "../../src/backup/plan";
+import { alignDown } from "../../src/copy/plan";
 import { START } from "./helpers/dataset";
 import { freshName, seriesOf, type InfluxServer } from "./helpers/influxServer";
 import { useServerPair } from "./helpers/serverPair";

@@ -10,7 +10,7 @@
 import { actualPoints, diffPoints, expectedAggregate, pointsOf, expectSameAnswer } from "./helpers/compare";
 import { DAY, NS, START, writeAll } from "./helpers/dataset";
 import { fieldTypes, freshName, seriesOf, type InfluxServer } from "./helpers/influxServer";
-import { UnrepresentableError, seriesKey } from "../../src/influx/lineProtocol";
+import { UnrepresentableError, seriesKey } from "../../src/codec/lineProtocol";
 import { backup } from "./helpers/runBackup";
 import { useServerPair } from "./helpers/serverPair";
 

@@ -20,7 +20,7 @@ import {
   escapeKey,
   escapeMeasurement,
   seriesKey,
-} from "../../src/influx/lineProtocol";
+} from "../../src/codec/lineProtocol";
 import { START } from "./helpers/dataset";
 import { seriesOf, startInflux, type InfluxServer } from "./helpers/influxServer";
 

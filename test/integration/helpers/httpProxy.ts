@@ -11,6 +11,8 @@ export interface Exchange {
   path: string;
   /** The `db` parameter of the query string. */
   db?: string;
+  /** The statement of a /query request (`q`, from the query string or the form body). */
+  query?: string;
   /** Lines of the request body (a write's points). */
   lines: number;
   bytes: number;
@@ -67,6 +69,10 @@ export class HttpProxy {
       method: req.method ?? "GET",
       path: url.pathname,
       db: url.searchParams.get("db") ?? undefined,
+      query:
+        url.pathname === "/query"
+          ? (url.searchParams.get("q") ?? new URLSearchParams(body.toString("utf8")).get("q") ?? undefined)
+          : undefined,
       lines: text.length === 0 ? 0 : text.split("\n").filter((l) => l !== "").length,
       bytes: body.length,
       sentAt: Date.now(),

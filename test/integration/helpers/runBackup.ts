@@ -6,13 +6,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { CursorStore } from "../../../src/backup/cursors";
-import { runBackup, type RunSummary } from "../../../src/backup/engine";
+import { CursorStore } from "../../../src/copy/cursors";
+import { runBackup } from "../../../src/copy/engine";
+import type { RunSummary } from "../../../src/observability/runSummary";
 import { parseConfig } from "../../../src/config";
-import { createRestoreClients, createServers } from "../../../src/servers";
-import { runRestore } from "../../../src/restore/restore";
-import { createLogger, flushLogger } from "../../../src/logger";
-import { runVerify, type VerifyResult } from "../../../src/verify/verify";
+import { createRestoreClients, createServers } from "../../../src/commands/servers";
+import { runRestore } from "../../../src/commands/restore";
+import { createLogger, flushLogger } from "../../../src/observability/logger";
+import { runVerify } from "../../../src/commands/verify";
+import type { VerifyResult } from "../../../src/verify/verify";
 
 export interface BackupRun {
   summary: RunSummary;

@@ -1,0 +1,100 @@
+/**
+ * The backup command: the scheduled daemon, or one run when there is no schedule (and for
+ * `backup`, which ignores SCHEDULE). Wires the clients, the engine, the scheduler and the
+ * health/metrics listener; main.ts hands it the stop request its signals make.
+ */
+import type { Config } from "../config";
+import { runBackup } from "../copy/engine";
+import { SelfWriteError, errorMessage } from "../influx/errors";
+import { startHealthServer } from "../observability/health";
+import { flushLogger, type Logger } from "../observability/logger";
+import { describeMemoryPeaks, sampleMemoryPeaks } from "../observability/memoryPeaks";
+import type { BackupMetrics } from "../observability/metrics";
+import { EXIT_BACKUP_FAILED, EXIT_INVALID_CONFIG, EXIT_OK } from "./exitCodes";
+import { logStart } from "./once";
+import { Scheduler } from "./scheduler";
+import { createServers } from "./servers";
+import { openCursors } from "./state";
+import { verifyAfterRun } from "./verify";
+
+/** A stop requested by a signal: `requested` settles on the first one. */
+export interface StopRequest {
+  requested: Promise<void>;
+  readonly stopped: boolean;
+}
+
+/** `listenForStop` is called once the daemon is ready to stop gracefully. */
+export async function runDaemon(config: Config, logger: Logger, listenForStop: () => StopRequest): Promise<number> {
+  logStart(logger, "", config);
+  const { cursors, problems } = openCursors(config);
+  for (const problem of problems) logger.warning(problem);
+
+  const servers = createServers(config, logger);
+  const { source, destination } = servers;
+  // prom-client (and its collectors of process metrics) only when /metrics can be read: loading
+  // it costs a one-shot run ~30 ms of CPU for nothing.
+  const metrics: BackupMetrics | undefined =
+    config.healthPort > 0 ? new (await import("../observability/metrics")).BackupMetrics() : undefined;
+  let runs = 0;
+  // A run that would write into what it reads ends the daemon: no later run can be right either.
+  let refused = false;
+  let onRefused = () => {};
+  const refusal = new Promise<void>((resolve) => (onRefused = resolve));
+  const scheduler = new Scheduler({
+    schedule: config.schedule,
+    timezone: config.timezone,
+    logger,
+    run: async (signal) => {
+      runs++;
+      const deps = { config, source, destination, logger: logger.child({ run: runs }), cursors, signal };
+      const memory = sampleMemoryPeaks();
+      const summary = await runBackup({ ...deps, onProgress: (p) => metrics?.recordProgress(p) }).catch(
+        (err: unknown) => {
+          if (err instanceof SelfWriteError) {
+            refused = true;
+            onRefused();
+          }
+          throw err;
+        },
+      );
+      deps.logger.debug("memory peaks during the run", describeMemoryPeaks(memory.stop()));
+      await verifyAfterRun(deps, summary, (verified) => metrics?.recordVerify(verified));
+      return summary;
+    },
+    onRunFinished: (record) => metrics?.recordRun(record),
+  });
+
+  let server: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  if (metrics) {
+    try {
+      server = await startHealthServer(config.healthPort, scheduler, metrics);
+      logger.info(`health and metrics on :${config.healthPort} (/healthz, /metrics)`);
+    } catch (err) {
+      logger.error(
+        `cannot listen on HEALTH_PORT ${config.healthPort}: ${errorMessage(err)}; set another port or 0 to disable`,
+      );
+      return EXIT_INVALID_CONFIG;
+    }
+  }
+
+  const stop = listenForStop();
+  const firstRun = scheduler.start();
+  if (config.schedule) {
+    await Promise.race([stop.requested, refusal]);
+  } else {
+    await Promise.race([firstRun, stop.requested]);
+  }
+  await scheduler.stop();
+  server?.close();
+  servers.close();
+
+  const last = scheduler.lastRun;
+  const code = refused
+    ? EXIT_INVALID_CONFIG
+    : stop.stopped || config.schedule || last?.outcome !== "failure"
+      ? EXIT_OK
+      : EXIT_BACKUP_FAILED;
+  if (stop.stopped) logger.info("stopped");
+  await flushLogger(logger);
+  return code;
+}

@@ -1,0 +1,282 @@
+/**
+ * Runs one backup: every database pair, every retention policy that holds data, every
+ * measurement in scope. A failure is recorded against its database and measurement and the
+ * run goes on with the rest; the summary says what failed.
+ */
+import type { DatabasePair } from "../config";
+import { SelfWriteError, errorMessage } from "../influx/errors";
+import { createDatabase, createRetentionPolicy } from "../influx/influxql";
+import { nsToRfc3339, parseDuration } from "../influx/time";
+import { describeRetention, destinationDuration, expiresEarlier } from "../config/retentionRule";
+import type { Logger } from "../observability/logger";
+import { copyContext, type CopyContext, type RunDeps } from "./context";
+import { copyMeasurement } from "./measurement";
+import { runPool } from "./pool";
+import { describeFieldTypes } from "../inventory/schema";
+import { META_DB, databaseExists, intendedDatabases, resolvePairs } from "../inventory/databases";
+import { planDatabase, retentionPolicies, type DatabasePlan, type MeasurementTarget } from "../inventory/targets";
+import type { Failure, RunSummary } from "../observability/runSummary";
+import { describeEstimate, estimateMeasurement } from "./estimate";
+import { describeMeasurementCopy, describeRun } from "../observability/runSummary";
+import { readSourceMetadata, writeSnapshot } from "../metadata/record";
+import { backupPlan, refuseSelfWrite } from "../inventory/selfWriteGuard";
+
+export interface EngineOptions extends RunDeps {
+  /** Record the source's retention policies, continuous queries and users on the destination (not for a restore). */
+  recordMetadata?: boolean;
+  /** What the run is called in its summary line ("backup", "restore"). */
+  runName?: string;
+}
+
+/** Throws SelfWriteError, before writing anything, when the run would write into what it reads. */
+export async function runBackup(options: EngineOptions): Promise<RunSummary> {
+  const { config, source, destination, logger, signal } = options;
+  const began = Date.now();
+  const summary: RunSummary = {
+    ok: true,
+    aborted: false,
+    perDatabase: {},
+    databases: 0,
+    measurements: 0,
+    pointsRead: 0,
+    pointsWritten: 0,
+    nonFiniteDropped: 0,
+    failures: [],
+    durationMs: 0,
+  };
+  const runName = options.runName ?? "backup";
+  const fail = (f: Failure) => {
+    if (signal?.aborted) return; // a stop request is not a failure
+    summary.failures.push(f);
+    const where = [f.database, f.retentionPolicy, f.measurement].filter(Boolean).join(".");
+    logger.error(`${runName} of ${where} failed: ${f.message}`);
+  };
+
+  let pairs: DatabasePair[];
+  try {
+    for (const client of [source, destination]) {
+      const version = await client.ping(signal);
+      logger.info(`connected to ${client.label}`, { version });
+    }
+    pairs = await resolvePairs(config, source, signal);
+    if (!options.selfWriteChecked) {
+      const recordsMetadata = options.recordMetadata !== false && !config.dryRun;
+      await refuseSelfWrite(backupPlan(config, pairs, source, destination, recordsMetadata), logger, signal);
+    }
+  } catch (err) {
+    if (err instanceof SelfWriteError) throw err;
+    // A failure for each database the run was for, told in one line (its hint once).
+    const databases = intendedDatabases(config, source, options.cursors);
+    if (!signal?.aborted) {
+      for (const database of databases) summary.failures.push({ database, message: errorMessage(err) });
+      logger.error(`${runName} of ${databases.join(", ")} failed: ${errorMessage(err)}`);
+    }
+    return finish(summary, began, logger, runName, signal);
+  }
+
+  const ctx = copyContext(options);
+  if (options.recordMetadata !== false && !config.dryRun) {
+    try {
+      const snapshot = await readSourceMetadata(source, pairs, ctx.nowNs, logger, signal);
+      await writeSnapshot(destination, snapshot, signal);
+      logger.debug(`recorded the source's metadata in ${META_DB} on ${destination.label}`, {
+        retentionPolicies: snapshot.retentionPolicies.length,
+        continuousQueries: snapshot.continuousQueries.length,
+        users: snapshot.users?.length ?? "unknown",
+      });
+    } catch (err) {
+      fail({ database: META_DB, message: `cannot record the source's metadata: ${errorMessage(err)}` });
+    }
+  }
+  for (const pair of pairs) {
+    if (signal?.aborted) break;
+    summary.databases++;
+    try {
+      await backupDatabase(ctx, pair, summary, fail);
+    } catch (err) {
+      fail({ database: pair.source, message: errorMessage(err) });
+    }
+  }
+  return finish(summary, began, logger, runName, signal);
+}
+
+function finish(summary: RunSummary, began: number, logger: Logger, runName: string, signal?: AbortSignal): RunSummary {
+  summary.durationMs = Date.now() - began;
+  summary.aborted = signal?.aborted === true;
+  summary.ok = summary.failures.length === 0;
+  const line = summary.aborted
+    ? `${runName} stopped on request; the next run continues where it stopped`
+    : `${runName} ${summary.ok ? "finished" : "finished with failures"}: ${describeRun(summary)}`;
+  const meta = {
+    databases: summary.databases,
+    measurements: summary.measurements,
+    read: summary.pointsRead,
+    written: summary.pointsWritten,
+    nonFiniteDropped: summary.nonFiniteDropped,
+    failures: summary.failures.length,
+    seconds: summary.durationMs / 1000,
+  };
+  if (summary.ok) logger.info(line, meta);
+  else logger.error(line, meta);
+  return summary;
+}
+
+async function backupDatabase(
+  ctx: CopyContext,
+  pair: DatabasePair,
+  summary: RunSummary,
+  fail: (f: Failure) => void,
+): Promise<void> {
+  const { source, destination, logger, config, signal } = ctx;
+  if (!(await databaseExists(source, pair.source, signal))) {
+    throw new Error(`database "${pair.source}" does not exist on ${source.label}; check SOURCE_DBS`);
+  }
+  logger.info(`${config.dryRun ? "dry run: would copy" : "copying"} database ${pair.source} -> ${pair.destination}`);
+  const plan = await planDatabase(source, config, pair, signal);
+  for (const w of plan.warnings) logger.warning(w);
+  for (const name of plan.missing)
+    logger.warning(`measurement "${name}" listed in MEASUREMENTS has no data in ${pair.source}`);
+  if (config.dryRun) return dryRunDatabase(ctx, plan, summary, fail);
+
+  await destination.query(createDatabase(pair.destination), { signal });
+  await prepareRetentionPolicies(ctx, pair, plan);
+  // Several measurements at a time; each one's windows stay in order (its resume logic needs that).
+  await runPool(plan.targets, config.concurrency, async ({ target }) => {
+    if (signal?.aborted) return;
+    await backupMeasurement(ctx, target, summary, fail);
+  });
+}
+
+/**
+ * Creates the destination's missing retention policies, with DEST_RETENTION's durations where
+ * it gives them, and warns about existing ones that keep data for less time than the source.
+ * Existing policies are never altered.
+ */
+async function prepareRetentionPolicies(ctx: CopyContext, pair: DatabasePair, plan: DatabasePlan): Promise<void> {
+  const { destination, logger, config, signal } = ctx;
+  const existing = new Map(
+    (await retentionPolicies(destination, pair.destination, signal)).map((rp) => [rp.name, rp] as const),
+  );
+  for (const name of config.destRetention?.byPolicy.keys() ?? []) {
+    if (!plan.retentionPolicies.some((rp) => rp.name === name))
+      logger.warning(`DEST_RETENTION names retention policy "${name}", which holds no data to copy in ${pair.source}`);
+  }
+  for (const rp of plan.retentionPolicies) {
+    const sourceNs = parseDuration(rp.duration) ?? 0n;
+    const wanted = destinationDuration(config.destRetention, rp.name);
+    const present = existing.get(rp.name);
+    if (!present) {
+      await destination.query(createRetentionPolicy(pair.destination, rp, wanted), { db: pair.destination, signal });
+      logger.info(
+        `created retention policy ${rp.name} on ${pair.destination}, keeping data ${describeRetention(wanted ?? sourceNs)}`,
+        { duration: rp.duration, shardDuration: rp.shardGroupDuration, default: rp.isDefault },
+      );
+      if (wanted !== undefined && expiresEarlier(wanted, sourceNs))
+        logger.warning(
+          `retention policy ${rp.name} on ${pair.destination} keeps data ${describeRetention(wanted)} (DEST_RETENTION), the source ${describeRetention(sourceNs)}: backed-up data will expire earlier than on the source`,
+        );
+      continue;
+    }
+    const destNs = parseDuration(present.duration) ?? 0n;
+    if (expiresEarlier(destNs, sourceNs)) {
+      logger.warning(
+        `retention policy ${rp.name} on ${pair.destination} already exists and keeps data ${describeRetention(destNs)}, the source ${describeRetention(sourceNs)}: ` +
+          `backed-up data will expire earlier than on the source. Existing policies are not altered: ALTER RETENTION POLICY "${rp.name}" ON "${pair.destination}" DURATION INF (or the duration you want) changes it`,
+      );
+    }
+  }
+}
+
+/** Reports what would be copied; writes and creates nothing. */
+async function dryRunDatabase(
+  ctx: CopyContext,
+  plan: DatabasePlan,
+  summary: RunSummary,
+  fail: (f: Failure) => void,
+): Promise<void> {
+  const { logger } = ctx;
+  for (const rp of plan.retentionPolicies)
+    logger.info(`dry run: retention policy ${rp.name}`, { duration: rp.duration, default: rp.isDefault });
+  for (const { target } of plan.targets) {
+    summary.measurements++;
+    const where = `${target.sourceDb}.${target.rp}.${target.schema.name}`;
+    try {
+      const estimate = await estimateMeasurement(ctx, target);
+      summary.pointsRead += estimate.points;
+      logger.info(`dry run: would copy ${where} -> ${target.destDb}.${target.rp}.${target.destMeasurement}`, {
+        ...describeEstimate(estimate),
+        fields: describeFieldTypes(target.schema.fields),
+      });
+    } catch (err) {
+      fail({
+        database: target.sourceDb,
+        retentionPolicy: target.rp,
+        measurement: target.schema.name,
+        message: errorMessage(err),
+      });
+    }
+  }
+}
+
+async function backupMeasurement(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  summary: RunSummary,
+  fail: (f: Failure) => void,
+): Promise<void> {
+  const { logger } = ctx;
+  const began = Date.now();
+  const { schema, rp } = target;
+  const pair = { source: target.sourceDb, destination: target.destDb };
+  const where = { database: pair.source, retentionPolicy: rp, measurement: schema.name };
+  summary.measurements++;
+  try {
+    const r = await copyMeasurement(ctx, target);
+    summary.pointsRead += r.rows;
+    summary.pointsWritten += r.lines;
+    summary.nonFiniteDropped += r.nonFinite;
+    const db = (summary.perDatabase[pair.source] ??= { read: 0, written: 0, nonFiniteDropped: 0 });
+    db.read += r.rows;
+    db.written += r.lines;
+    db.nonFiniteDropped += r.nonFinite;
+    const meta = {
+      windows: r.windows,
+      from: r.fromNs === undefined ? "-" : nsToRfc3339(r.fromNs),
+      to: r.toNs === undefined ? "-" : nsToRfc3339(r.toNs),
+      read: r.rows,
+      written: r.lines,
+      fields: describeFieldTypes(schema.fields),
+      nonFiniteDropped: r.nonFinite,
+      seconds: (Date.now() - began) / 1000,
+    };
+    const copied = describeMeasurementCopy(r, ctx.config.aggregation, Date.now() - began);
+    logger.info(`copied ${pair.source}.${rp}.${schema.name} -> ${pair.destination}: ${copied}`, meta);
+    if (r.nonFinite > 0)
+      logger.warning(`${pair.source}.${rp}.${schema.name}: dropped ${r.nonFinite} NaN/Infinity value(s)`);
+    if (r.mismatched > 0) {
+      logger.warning(
+        `${pair.source}.${rp}.${schema.name}: left out ${r.mismatched} value(s) whose type did not match the field's type`,
+      );
+    }
+    if (r.beyondRetention > 0) {
+      logger.warning(
+        `${pair.source}.${rp}.${schema.name}: the destination dropped ${r.beyondRetention} point(s) older than its retention policy ${rp}`,
+      );
+    }
+    for (const rej of r.rejections) {
+      const what = rej.field ? ` (field "${rej.field}" of measurement "${rej.measurement}")` : "";
+      fail({
+        ...where,
+        message: `the destination refused ${rej.count} point(s)${what} in window ${nsToRfc3339(rej.window.startNs)} .. ${nsToRfc3339(rej.window.endNs)}: ${rej.reason}`,
+      });
+    }
+    if (r.unrepresentable > 0) {
+      fail({
+        ...where,
+        message: `${r.unrepresentable} point(s) cannot be written as line protocol: ${r.unrepresentableReason ?? "a name line protocol cannot carry"}`,
+      });
+    }
+  } catch (err) {
+    fail({ ...where, message: errorMessage(err) });
+  }
+}
