@@ -12,7 +12,7 @@ import { restoreOnce } from "./commands/restore";
 import { COMMANDS, USAGE, helpText } from "./commands/usage";
 import { verifyOnce } from "./commands/verify";
 import { VERSION } from "./commands/version";
-import { ConfigError, errorMessage } from "./influx/errors";
+import { ConfigError, errorMessage } from "./errors";
 import { createLogger, type Logger } from "./observability/logger";
 
 export { EXIT_BACKUP_FAILED, EXIT_INVALID_CONFIG, EXIT_OK };

@@ -6,7 +6,7 @@
  * (seriesPrefix.ts matches the bytes of a tags map it can copy as they are, declining any other
  * header than InfluxDB's short ones; it reads nothing else.)
  */
-import { InfluxError } from "../influx/errors";
+import { InfluxError } from "../errors";
 
 /** Where a scan of MessagePack values stands: its offset, and how many values are still to be passed. */
 interface ScanState {

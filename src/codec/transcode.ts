@@ -5,7 +5,7 @@
  * compared with this in the tests: types from the schema, integers rounded, NaN/Inf dropped
  * and counted, tags with empty values left out, names line protocol cannot carry refused.
  */
-import { InfluxError } from "../influx/errors";
+import { InfluxError } from "../errors";
 import {
   UnrepresentableError,
   escapeFieldKey,

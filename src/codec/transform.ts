@@ -10,7 +10,7 @@ import {
   type FieldType,
   type FieldValue,
 } from "./lineProtocol";
-import type { Series } from "../influx/response";
+import type { Series } from "./response";
 
 export interface TransformStats {
   /** Rows read from the source. */

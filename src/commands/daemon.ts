@@ -5,7 +5,7 @@
  */
 import type { Config } from "../config";
 import { runBackup } from "../copy/engine";
-import { SelfWriteError, errorMessage } from "../influx/errors";
+import { SelfWriteError, errorMessage } from "../errors";
 import { startHealthServer } from "../observability/health";
 import { flushLogger, type Logger } from "../observability/logger";
 import { describeMemoryPeaks, sampleMemoryPeaks } from "../observability/memoryPeaks";

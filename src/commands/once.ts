@@ -4,7 +4,7 @@
  */
 import { describeConfig, type Config } from "../config";
 import type { CursorStore } from "../copy/cursors";
-import { ConfigError, SelfWriteError } from "../influx/errors";
+import { ConfigError, SelfWriteError } from "../errors";
 import { flushLogger, type Logger } from "../observability/logger";
 import { EXIT_BACKUP_FAILED, EXIT_INVALID_CONFIG } from "./exitCodes";
 import { openCursors } from "./state";

@@ -4,7 +4,7 @@ import type { CursorStore } from "../copy/cursors";
 import { runBackup } from "../copy/engine";
 import type { Progress } from "../observability/progress";
 import type { RunSummary } from "../observability/runSummary";
-import { errorMessage } from "../influx/errors";
+import { errorMessage } from "../errors";
 import type { Logger } from "../observability/logger";
 import { describeMemoryPeaks, sampleMemoryPeaks } from "../observability/memoryPeaks";
 import { runRestore as restoreBackup, type RestoreOptions } from "../restore/restore";

@@ -8,7 +8,7 @@ import type { RunRecord, RunSummary } from "../observability/runSummary";
 
 export type { RunRecord } from "../observability/runSummary";
 import { formatCountdown } from "../observability/countdown";
-import { errorMessage } from "../influx/errors";
+import { errorMessage } from "../errors";
 import type { Logger } from "../observability/logger";
 
 export interface SchedulerOptions {

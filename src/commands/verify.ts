@@ -2,7 +2,7 @@
 import type { Config } from "../config";
 import { copyContext, type RunDeps } from "../copy/context";
 import { copyWindowAgain } from "../copy/window";
-import { errorMessage } from "../influx/errors";
+import { errorMessage } from "../errors";
 import { intendedDatabases } from "../inventory/databases";
 import type { Logger } from "../observability/logger";
 import type { RunSummary } from "../observability/runSummary";

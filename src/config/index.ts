@@ -6,7 +6,7 @@
  * One file per concern: server.ts (one InfluxDB server's settings, read under a prefix),
  * whatToCopy.ts, howToCopy.ts, schedule.ts, observability.ts; values.ts has shared parsers.
  */
-import { ConfigError } from "../influx/errors";
+import { ConfigError } from "../errors";
 import { HOW_TO_COPY_DEFAULTS, HOW_TO_COPY_VARIABLES, parseHowToCopy, type HowToCopy } from "./howToCopy";
 import {
   OBSERVABILITY_DEFAULTS,

@@ -4,7 +4,7 @@
  * run goes on with the rest; the summary says what failed.
  */
 import type { DatabasePair } from "../config";
-import { SelfWriteError, errorMessage } from "../influx/errors";
+import { SelfWriteError, errorMessage } from "../errors";
 import { createDatabase, createRetentionPolicy } from "../influx/influxql";
 import { nsToRfc3339, parseDuration } from "../influx/time";
 import { describeRetention, destinationDuration, expiresEarlier } from "../config/retentionRule";

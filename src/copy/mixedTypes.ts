@@ -4,7 +4,7 @@
  * group's range it answers the type the field has there. So a window of such a measurement is
  * copied shard group by shard group, each with the types its fields have in it.
  */
-import { InfluxError } from "../influx/errors";
+import { InfluxError } from "../errors";
 import { integerProbe } from "../influx/influxql";
 import type { FieldType } from "../codec/lineProtocol";
 import type { CopyContext } from "./context";

@@ -8,7 +8,7 @@
  *   short) cannot be resumed half-way: the copy repeats its whole window, which is safe because
  *   re-writing a window is idempotent. That is the only failure repeated here.
  */
-import { briefMessage, isRetriable } from "../influx/errors";
+import { briefMessage, isRetriable } from "../errors";
 import { withRetry, type RetryPolicy } from "../influx/retry";
 
 /** A streamed read that broke, carrying the failure itself (never seen outside this layer). */

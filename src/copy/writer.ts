@@ -9,7 +9,7 @@
  * split until each refused point is isolated, and every refusal is recorded with its reason.
  * A 413 (body too large) shrinks the batch instead of failing.
  */
-import { InfluxError } from "../influx/errors";
+import { InfluxError } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import { splitBatch, type Batch } from "../codec/batch";
 

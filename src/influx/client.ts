@@ -12,12 +12,12 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import https from "node:https";
 import { decode } from "@msgpack/msgpack";
-import { ConnectionError, InfluxError, TruncatedResultError, errorMessage } from "./errors";
+import { ConnectionError, InfluxError, TruncatedResultError, errorMessage } from "../errors";
 import { withRetry, type RetryPolicy } from "./retry";
 import { hintFor } from "./hints";
 import { identityFromDebugVars, identityFromDiagnostics, type IdentityAnswer, type ServerIdentity } from "./identity";
 import { FrameSplitter } from "../codec/msgpack";
-import { checkChunk, decodeOptions, isPartial, type Series, type StatementResult } from "./response";
+import { checkChunk, decodeOptions, isPartial, type Series, type StatementResult } from "../codec/response";
 
 const gzip = promisify(zlib.gzip);
 

@@ -6,7 +6,7 @@
  * name. Two addresses whose servers started at the same nanosecond are one server, whatever the
  * URLs say (another host name, localhost or 127.0.0.1, a proxy in between). Pure: parsing.
  */
-import type { Series } from "./response";
+import type { Series } from "../codec/response";
 import { rfc3339ToNs } from "./time";
 
 export interface ServerIdentity {

@@ -4,7 +4,7 @@
  * together, and the total wait is never shorter than the plain exponential series
  * (5 retries from 1 s wait at least 31 s). A Retry-After from the server wins when longer.
  */
-import { briefMessage, isRetriable } from "./errors";
+import { briefMessage, isRetriable } from "../errors";
 
 export interface RetryPolicy {
   maxRetries: number;

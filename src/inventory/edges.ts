@@ -5,7 +5,7 @@
  * range first, widening step by step.
  */
 import type { InfluxClient } from "../influx/client";
-import { InfluxError } from "../influx/errors";
+import { InfluxError } from "../errors";
 import { MIN_TIME, edgePoint } from "../influx/influxql";
 
 export interface MeasurementRef {

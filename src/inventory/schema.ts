@@ -4,7 +4,7 @@
  * is reported so the user hears of it.
  */
 import type { FieldType } from "../codec/lineProtocol";
-import type { Series } from "../influx/response";
+import type { Series } from "../codec/response";
 
 export interface MeasurementSchema {
   name: string;

@@ -3,7 +3,7 @@
  * read each) and refuses, with SelfWriteError, a plan that would write into what it reads.
  */
 import type { Config, DatabasePair } from "../config";
-import { SelfWriteError } from "../influx/errors";
+import { SelfWriteError } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import type { Logger } from "../observability/logger";
 import { META_DB } from "./databases";

@@ -3,7 +3,7 @@
  * record back for a restore. See snapshot.ts for the format.
  */
 import type { DatabasePair } from "../config";
-import { InfluxError, errorMessage } from "../influx/errors";
+import { InfluxError, errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import { createDatabase, quoteIdent, quoteString } from "../influx/influxql";
 import type { Logger } from "../observability/logger";

@@ -6,7 +6,7 @@
  * reading them back.
  */
 import { encodeField, escapeFieldKey, seriesKey, type FieldType, type FieldValue } from "../codec/lineProtocol";
-import type { Series } from "../influx/response";
+import type { Series } from "../codec/response";
 
 /** The destination database that holds the snapshots. */
 export { META_DB } from "../inventory/databases";

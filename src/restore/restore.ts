@@ -5,7 +5,7 @@
  * grants the source had (InfluxDB never reveals password hashes, so they are recreated by hand).
  */
 import type { DatabasePair } from "../config";
-import { errorMessage } from "../influx/errors";
+import { errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import {
   MAX_TIME,

@@ -3,7 +3,7 @@
  * holds, per series. Values are compared exactly: the destination holds what was computed
  * from the source, so any difference is real.
  */
-import type { Series } from "../influx/response";
+import type { Series } from "../codec/response";
 
 export type SeriesValues = Map<string, Map<string, unknown>>;
 

@@ -8,7 +8,7 @@
  * Each window that differs is named; with VERIFY_REPAIR those windows are copied again.
  */
 import type { Config, DatabasePair } from "../config";
-import { errorMessage } from "../influx/errors";
+import { errorMessage } from "../errors";
 import type { InfluxClient } from "../influx/client";
 import { aggregateWindow, countValuesPerSeries, edgeOfField, rawWindow } from "../influx/influxql";
 import { formatInteger } from "../codec/lineProtocol";

@@ -2,7 +2,7 @@
  * Raw mode (SOURCE_GROUP_BY=raw) against real InfluxDB servers: every point copied exactly,
  * compared as the servers' own JSON text (RFC3339 nanosecond times, exact int64 digits).
  */
-import { InfluxError } from "../../src/influx/errors";
+import { InfluxError } from "../../src/errors";
 import { InfluxClient } from "../../src/influx/client";
 import { DAY, MINUTE, START, cpuLines, rng, writeAll } from "./helpers/dataset";
 import { fieldTypes, freshName, type InfluxServer } from "./helpers/influxServer";

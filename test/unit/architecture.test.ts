@@ -87,6 +87,31 @@ describe("the layout of src/", () => {
     expect(violations(others, (i) => own(i) && folderOf(i) === "commands")).toEqual([]);
   });
 
+  it("has no import that runs back up: each folder imports only folders below it", () => {
+    // The floors, from the ground up; a folder imports its own files and those of lower floors.
+    const floors = [
+      ["errors"],
+      ["codec"],
+      ["influx"],
+      ["config"],
+      ["observability"],
+      ["inventory"],
+      ["metadata", "verify"],
+      ["copy", "restore"],
+      ["commands"],
+      ["main"],
+    ];
+    const floor = (name: string) => floors.findIndex((f) => f.includes(folderOf(name).replace(/\.ts$/, "")));
+    const upward: string[] = [];
+    for (const [file, imports] of graph) {
+      if (folderOf(file) === "devtools") continue; // the demo seeder, a program of its own
+      for (const i of imports.filter(own)) {
+        if (folderOf(i) !== folderOf(file) && floor(i) >= floor(file)) upward.push(`${file} -> ${i}`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+
   it("keeps verify/, restore/ and metadata/ off copy/: they import inventory/ and codec/", () => {
     expect(violations(["verify", "restore", "metadata"], (i) => own(i) && folderOf(i) === "copy")).toEqual([]);
   });

@@ -2,10 +2,10 @@ import { ExtData, encode } from "@msgpack/msgpack";
 import { emptyStats, seriesToLines } from "../../../src/codec/transform";
 import { MAX_BATCH_BYTES, spareBufferBytes, writeDigits } from "../../../src/codec/lineBatcher";
 import { LineBatcher, transcodeChunk } from "../../../src/codec/transcode";
-import { InfluxError } from "../../../src/influx/errors";
+import { InfluxError } from "../../../src/errors";
 import type { FieldType } from "../../../src/codec/lineProtocol";
 import { FrameSplitter, valueEnd } from "../../../src/codec/msgpack";
-import type { Series } from "../../../src/influx/response";
+import type { Series } from "../../../src/codec/response";
 
 /** InfluxDB's time extension: int64 seconds, uint32 nanoseconds. */
 function time(ns: bigint): ExtData {

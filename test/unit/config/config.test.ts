@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ConfigError } from "../../../src/influx/errors";
+import { ConfigError } from "../../../src/errors";
 import { DEFAULTS, describeConfig, parseConfig } from "../../../src/config";
 
 const base = {

@@ -1,6 +1,6 @@
 import { cronProblem } from "../../../src/config/cronProblem";
 import { parseConfig } from "../../../src/config";
-import { ConfigError } from "../../../src/influx/errors";
+import { ConfigError } from "../../../src/errors";
 
 describe("cronProblem", () => {
   it.each([

@@ -1,4 +1,4 @@
-import { ConnectionError, InfluxError } from "../../../src/influx/errors";
+import { ConnectionError, InfluxError } from "../../../src/errors";
 import { BrokenRead, repeatBrokenReads } from "../../../src/copy/retry";
 
 const options = { policy: { maxRetries: 2, baseDelayMs: 1 }, onRetry: () => {} };

@@ -1,4 +1,4 @@
-import { InfluxError } from "../../../src/influx/errors";
+import { InfluxError } from "../../../src/errors";
 import type { Batch } from "../../../src/codec/batch";
 import { BatchWriter, type WriteClient } from "../../../src/copy/writer";
 

@@ -1,4 +1,4 @@
-import { ConnectionError, errorMessage, briefMessage } from "../../../src/influx/errors";
+import { ConnectionError, errorMessage, briefMessage } from "../../../src/errors";
 import { hintFor, type HintedServer } from "../../../src/influx/hints";
 import { withRetry } from "../../../src/influx/retry";
 

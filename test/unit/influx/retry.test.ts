@@ -1,4 +1,4 @@
-import { ConnectionError, InfluxError, TruncatedResultError, isRetriable } from "../../../src/influx/errors";
+import { ConnectionError, InfluxError, TruncatedResultError, isRetriable } from "../../../src/errors";
 import { parseRetryAfter } from "../../../src/influx/client";
 import { backoffDelay, withRetry } from "../../../src/influx/retry";
 

@@ -8,7 +8,7 @@
  * times as an extension with seconds and nanoseconds.
  */
 import { ExtensionCodec } from "@msgpack/msgpack";
-import { InfluxError } from "./errors";
+import { InfluxError } from "../errors";
 
 export interface Series {
   name?: string;

@@ -1,6 +1,6 @@
 import { decodeMultiStream, encode } from "@msgpack/msgpack";
-import { InfluxError } from "../../../src/influx/errors";
-import { checkChunk, decodeOptions, decodeTimeExtension, isPartial } from "../../../src/influx/response";
+import { InfluxError } from "../../../src/errors";
+import { checkChunk, decodeOptions, decodeTimeExtension, isPartial } from "../../../src/codec/response";
 
 async function* streamOf(...parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const p of parts) yield p;
