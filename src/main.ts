@@ -9,6 +9,7 @@ import { parseConfig, type Config } from "./config";
 import { runDaemon, type StopRequest } from "./commands/daemon";
 import { EXIT_BACKUP_FAILED, EXIT_INVALID_CONFIG, EXIT_OK } from "./commands/exitCodes";
 import { restoreOnce } from "./commands/restore";
+import { statusCommand } from "./commands/status";
 import { COMMANDS, USAGE, helpText } from "./commands/usage";
 import { verifyOnce } from "./commands/verify";
 import { VERSION } from "./commands/version";
@@ -104,6 +105,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const parsed = loadConfig();
   if (typeof parsed === "number") return parsed;
+  if (command === "status") {
+    // Reads the status file only: no logger (it would write to LOG_FILE), no server.
+    const out = statusCommand(parsed, argv.slice(1).includes("--json"));
+    process.stdout.write(out.stdout);
+    process.stderr.write(out.stderr);
+    return out.code;
+  }
   // A one-shot run of a configuration whose .env also drives the scheduled daemon.
   const config = command === "backup" ? { ...parsed, schedule: undefined } : parsed;
   const logger = openLogger(config);

@@ -16,6 +16,9 @@ import { Scheduler } from "./scheduler";
 import { createServers } from "./servers";
 import { openCursors } from "./state";
 import { verifyAfterRun } from "./verify";
+import { readStatus, writeStatus } from "./statusStore";
+import { statusAfterRun, statusAtStart, type BackupStatus } from "../observability/status";
+import type { RunRecord } from "../observability/runSummary";
 
 /** A stop requested by a signal: `requested` settles on the first one. */
 export interface StopRequest {
@@ -34,7 +37,22 @@ export async function runDaemon(config: Config, logger: Logger, listenForStop: (
   // prom-client (and its collectors of process metrics) only when /metrics can be read: loading
   // it costs a one-shot run ~30 ms of CPU for nothing.
   const metrics: BackupMetrics | undefined =
-    config.healthPort > 0 ? new (await import("../observability/metrics")).BackupMetrics() : undefined;
+    config.healthPort > 0
+      ? new (await import("../observability/metrics")).BackupMetrics({ maxLagSeconds: config.maxLagMs / 1000 })
+      : undefined;
+  // What earlier processes kept: /healthz, /metrics and the next status start from it.
+  const kept = config.stateDir ? readStatus(config.stateDir) : {};
+  if (kept.problem) logger.warning(`${kept.problem}; starting without the earlier runs' status`);
+  let status: BackupStatus | undefined = kept.status;
+  if (status) metrics?.recordStatus(status);
+  let statusProblem: string | undefined;
+  const keepStatus = (next: BackupStatus) => {
+    status = next;
+    if (!config.stateDir) return;
+    const problem = writeStatus(config.stateDir, next);
+    if (problem && problem !== statusProblem) logger.warning(problem);
+    statusProblem = problem;
+  };
   let runs = 0;
   // A run that would write into what it reads ends the daemon: no later run can be right either.
   let refused = false;
@@ -48,20 +66,28 @@ export async function runDaemon(config: Config, logger: Logger, listenForStop: (
       runs++;
       const deps = { config, source, destination, logger: logger.child({ run: runs }), cursors, signal };
       const memory = sampleMemoryPeaks();
-      const summary = await runBackup({ ...deps, onProgress: (p) => metrics?.recordProgress(p) }).catch(
-        (err: unknown) => {
-          if (err instanceof SelfWriteError) {
-            refused = true;
-            onRefused();
-          }
-          throw err;
-        },
-      );
+      const summary = await runBackup({
+        ...deps,
+        onProgress: (p) => metrics?.recordProgress(p),
+        onRunProgress: (p) => metrics?.recordRunProgress(p),
+      }).catch((err: unknown) => {
+        if (err instanceof SelfWriteError) {
+          refused = true;
+          onRefused();
+        }
+        throw err;
+      });
       deps.logger.debug("memory peaks during the run", describeMemoryPeaks(memory.stop()));
       await verifyAfterRun(deps, summary, (verified) => metrics?.recordVerify(verified));
       return summary;
     },
-    onRunFinished: (record) => metrics?.recordRun(record),
+    lastRun: earlierRun(status),
+    onRunStarted: (record) => keepStatus(statusAtStart(status, record.startedAt, scheduler.nextRun())),
+    onRunFinished: (record) => {
+      metrics?.recordRun(record);
+      keepStatus(statusAfterRun(status, record, scheduler.nextRun()));
+      if (status) metrics?.recordStatus(status);
+    },
   });
 
   let server: Awaited<ReturnType<typeof startHealthServer>> | undefined;
@@ -79,6 +105,7 @@ export async function runDaemon(config: Config, logger: Logger, listenForStop: (
 
   const stop = listenForStop();
   const firstRun = scheduler.start();
+  metrics?.setScheduleInterval(scheduler.intervalSeconds());
   if (config.schedule) {
     await Promise.race([stop.requested, refusal]);
   } else {
@@ -97,4 +124,17 @@ export async function runDaemon(config: Config, logger: Logger, listenForStop: (
   if (stop.stopped) logger.info("stopped");
   await flushLogger(logger);
   return code;
+}
+
+/** The last finished run an earlier process kept, as the scheduler reports it until this process runs. */
+function earlierRun(status: BackupStatus | undefined): RunRecord | undefined {
+  const run = status?.lastRun;
+  if (!run) return undefined;
+  return {
+    startedAt: new Date(run.startedAt),
+    ...(run.finishedAt ? { finishedAt: new Date(run.finishedAt) } : {}),
+    outcome: run.outcome,
+    ...(run.error ? { error: run.error } : {}),
+    fromEarlierProcess: true,
+  };
 }

@@ -17,7 +17,10 @@ export interface SchedulerOptions {
   timezone: string;
   run: (signal: AbortSignal) => Promise<RunSummary>;
   logger: Logger;
+  onRunStarted?: (record: RunRecord) => void;
   onRunFinished?: (record: RunRecord) => void;
+  /** The last run of an earlier process (from the status file), until this one runs. */
+  lastRun?: RunRecord;
   /** How often the idle countdown is logged at DEBUG. */
   idleLogMs?: number;
   now?: () => Date;
@@ -30,7 +33,9 @@ export class Scheduler {
   private stopping = false;
   lastRun?: RunRecord;
 
-  constructor(private readonly options: SchedulerOptions) {}
+  constructor(private readonly options: SchedulerOptions) {
+    this.lastRun = options.lastRun;
+  }
 
   get running(): boolean {
     return this.current !== undefined;
@@ -53,6 +58,12 @@ export class Scheduler {
 
   nextRun(): Date | undefined {
     return this.task?.getNextRun() ?? undefined;
+  }
+
+  /** Seconds between the next two scheduled runs; undefined without a schedule. */
+  intervalSeconds(): number | undefined {
+    const [a, b] = this.task?.getNextRuns(2) ?? [];
+    return a && b ? (b.getTime() - a.getTime()) / 1000 : undefined;
   }
 
   /** Stops scheduling and waits for the current run, which stops after its writes in flight. */
@@ -79,6 +90,7 @@ export class Scheduler {
     const controller = new AbortController();
     const record: RunRecord = { startedAt: this.now(), outcome: "running" };
     this.lastRun = record;
+    this.options.onRunStarted?.(record);
     const promise = (async () => {
       try {
         const summary = await this.options.run(controller.signal);

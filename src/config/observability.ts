@@ -10,8 +10,10 @@ export interface ObservabilitySettings {
   /** Port of /healthz and /metrics; 0 disables them. */
   healthPort: number;
   progressIntervalMs: number;
-  /** Folder for resume cursors; undefined: none kept. */
+  /** Folder for resume cursors and the status file; undefined: none kept. */
   stateDir?: string;
+  /** How far a measurement's copy may lag behind the source before `status` fails; 0: no lag check. */
+  maxLagMs: number;
 }
 
 export const OBSERVABILITY_DEFAULTS = {
@@ -20,6 +22,7 @@ export const OBSERVABILITY_DEFAULTS = {
   HEALTH_PORT: "9100",
   PROGRESS_INTERVAL: "30s",
   STATE_DIR: "/var/lib/influxdb-backup",
+  MAX_LAG: "1h",
 } as const;
 
 export const OBSERVABILITY_VARIABLES: readonly string[] = Object.keys(OBSERVABILITY_DEFAULTS);
@@ -52,11 +55,20 @@ export function parseObservability(get: Get, problems: string[]): ObservabilityS
     problems.push(`PROGRESS_INTERVAL=${JSON.stringify(progressRaw)}: expected a duration such as 30s or 1m`);
   }
   const stateDir = get("STATE_DIR") ?? D.STATE_DIR;
+  const maxLagRaw = get("MAX_LAG") ?? D.MAX_LAG;
+  // "0" alone (no unit) turns the check off.
+  const maxLagNs = maxLagRaw === "0" ? 0n : parseDuration(maxLagRaw);
+  if (maxLagNs === undefined) {
+    problems.push(
+      `MAX_LAG=${JSON.stringify(maxLagRaw)}: expected a duration such as 1h or 30m, or 0 to disable the lag check`,
+    );
+  }
   return {
     logFile: get("LOG_FILE") ?? D.LOG_FILE,
     logLevel: logLevel ?? "info",
     healthPort: healthPort ?? 0,
     progressIntervalMs: Number((progressNs ?? 0n) / 1_000_000n),
     stateDir: stateDir === "none" ? undefined : stateDir,
+    maxLagMs: Number((maxLagNs ?? 0n) / 1_000_000n),
   };
 }

@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import type { InfluxClient } from "../influx/client";
 import type { Logger } from "../observability/logger";
 import type { Progress } from "../observability/progress";
+import type { CopyReach } from "../observability/lag";
 import type { MeasurementTarget } from "../inventory/targets";
 import { cursorKey, type CursorStore } from "./cursors";
 import { compileMode, type CopyMode } from "./mode";
@@ -22,6 +23,10 @@ export interface CopyContext {
   nowNs: bigint;
   /** Told about progress at PROGRESS_INTERVAL (for metrics). */
   onProgress?: (p: Progress) => void;
+  /** Told what a measurement's copy has reached: once planned, then after each window written in order. */
+  onReach?: (r: CopyReach) => void;
+  /** Told that a measurement's plan is known (how many windows), and of each window written; `where` is "db.rp.measurement". */
+  onWindows?: (where: string, done: number, total: number) => void;
 }
 
 /** What a backup or a verification runs with. */

@@ -20,12 +20,16 @@ import { describeEstimate, estimateMeasurement } from "./estimate";
 import { describeMeasurementCopy, describeRun } from "../observability/runSummary";
 import { readSourceMetadata, writeSnapshot } from "../metadata/record";
 import { backupPlan, refuseSelfWrite } from "../inventory/selfWriteGuard";
+import type { CopyReach } from "../observability/lag";
+import { RunProgress, describeRunProgress, type RunProgressSnapshot } from "../observability/runProgress";
 
 export interface EngineOptions extends RunDeps {
   /** Record the source's retention policies, continuous queries and users on the destination (not for a restore). */
   recordMetadata?: boolean;
   /** What the run is called in its summary line ("backup", "restore"). */
   runName?: string;
+  /** Told the run's progress every PROGRESS_INTERVAL, and once at its end. */
+  onRunProgress?: (p: RunProgressSnapshot) => void;
 }
 
 /** Throws SelfWriteError, before writing anything, when the run would write into what it reads. */
@@ -74,7 +78,52 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
     return finish(summary, began, logger, runName, signal);
   }
 
-  const ctx = copyContext(options);
+  summary.pairs = Object.fromEntries(pairs.map((p) => [p.source, p.destination]));
+  const reached = new Map<string, CopyReach>();
+  summary.reached = [];
+  const progress = new RunProgress(pairs.length);
+  const tellProgress = (log: boolean) => {
+    const snapshot = progress.snapshot(Date.now() - began);
+    if (log) logger.info(`progress of the ${runName}: ${describeRunProgress(snapshot)}`);
+    options.onRunProgress?.(snapshot);
+  };
+  const ticker = setInterval(() => tellProgress(true), config.progressIntervalMs);
+  ticker.unref();
+  const ctx: RunContext = {
+    ...copyContext({
+      ...options,
+      onProgress: (p) => {
+        progress.points(`${p.database}.${p.retentionPolicy}.${p.measurement}`, p.points);
+        options.onProgress?.(p);
+      },
+    }),
+    onReach: (r) => reached.set(`${r.database}\u0000${r.measurement}`, r),
+    onWindows: (where, done, total) => progress.windows(where, done, total),
+    progress,
+  };
+  try {
+    await copyDatabases(ctx, options, pairs, summary, fail);
+  } finally {
+    clearInterval(ticker);
+    summary.reached = [...reached.values()];
+    tellProgress(false);
+  }
+  return finish(summary, began, logger, runName, signal);
+}
+
+/** A run's copy context, with the run's progress. */
+interface RunContext extends CopyContext {
+  progress: RunProgress;
+}
+
+async function copyDatabases(
+  ctx: RunContext,
+  options: EngineOptions,
+  pairs: DatabasePair[],
+  summary: RunSummary,
+  fail: (f: Failure) => void,
+): Promise<void> {
+  const { config, source, destination, logger, signal } = options;
   if (options.recordMetadata !== false && !config.dryRun) {
     try {
       const snapshot = await readSourceMetadata(source, pairs, ctx.nowNs, logger, signal);
@@ -97,7 +146,6 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
       fail({ database: pair.source, message: errorMessage(err) });
     }
   }
-  return finish(summary, began, logger, runName, signal);
 }
 
 function finish(summary: RunSummary, began: number, logger: Logger, runName: string, signal?: AbortSignal): RunSummary {
@@ -122,7 +170,7 @@ function finish(summary: RunSummary, began: number, logger: Logger, runName: str
 }
 
 async function backupDatabase(
-  ctx: CopyContext,
+  ctx: RunContext,
   pair: DatabasePair,
   summary: RunSummary,
   fail: (f: Failure) => void,
@@ -133,6 +181,7 @@ async function backupDatabase(
   }
   logger.info(`${config.dryRun ? "dry run: would copy" : "copying"} database ${pair.source} -> ${pair.destination}`);
   const plan = await planDatabase(source, config, pair, signal);
+  ctx.progress.databasePlanned(plan.targets.length);
   for (const w of plan.warnings) logger.warning(w);
   for (const name of plan.missing)
     logger.warning(`measurement "${name}" listed in MEASUREMENTS has no data in ${pair.source}`);
@@ -189,7 +238,7 @@ async function prepareRetentionPolicies(ctx: CopyContext, pair: DatabasePair, pl
 
 /** Reports what would be copied; writes and creates nothing. */
 async function dryRunDatabase(
-  ctx: CopyContext,
+  ctx: RunContext,
   plan: DatabasePlan,
   summary: RunSummary,
   fail: (f: Failure) => void,
@@ -215,11 +264,12 @@ async function dryRunDatabase(
         message: errorMessage(err),
       });
     }
+    ctx.progress.measurementDone(where, 0);
   }
 }
 
 async function backupMeasurement(
-  ctx: CopyContext,
+  ctx: RunContext,
   target: MeasurementTarget,
   summary: RunSummary,
   fail: (f: Failure) => void,
@@ -230,8 +280,11 @@ async function backupMeasurement(
   const pair = { source: target.sourceDb, destination: target.destDb };
   const where = { database: pair.source, retentionPolicy: rp, measurement: schema.name };
   summary.measurements++;
+  const key = `${pair.source}.${rp}.${schema.name}`;
+  let rows = 0;
   try {
     const r = await copyMeasurement(ctx, target);
+    rows = r.rows;
     summary.pointsRead += r.rows;
     summary.pointsWritten += r.lines;
     summary.nonFiniteDropped += r.nonFinite;
@@ -278,5 +331,7 @@ async function backupMeasurement(
     }
   } catch (err) {
     fail({ ...where, message: errorMessage(err) });
+  } finally {
+    ctx.progress.measurementDone(key, rows);
   }
 }

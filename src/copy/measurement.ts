@@ -6,7 +6,7 @@
 import { nsToRfc3339 } from "../influx/time";
 import type { MeasurementTarget } from "../inventory/targets";
 import { measurementKey, type CopyContext } from "./context";
-import { planCopy } from "./planCopy";
+import { planCopy, type CopyPlan } from "./planCopy";
 import { CopyTally, emptyResult, type MeasurementResult } from "./tally";
 import { copyRequest, writerFor } from "./window";
 
@@ -34,21 +34,58 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
   const windowsTotal = plan.requests.reduce((n, r) => n + r.length, 0) + repairWindows.length;
   const tally = new CopyTally(ctx, target, key, plan.cursorCeilingNs, windowsTotal);
   tally.result.fromNs = plan.fromNs;
+  const reach = reachReporter(ctx, target, plan);
+  let windowsDone = 0;
+  ctx.onWindows?.(where, 0, windowsTotal);
+  const done = () => ctx.onWindows?.(where, ++windowsDone, windowsTotal);
   for (const request of plan.requests) {
     await copyRequest(
       ctx,
       target,
       request.map((w) => w.window),
       writer,
-      (w, stats) => tally.windowDone(w, stats, writer.takeRejections(), plan.moveCursor),
+      (w, stats) => {
+        tally.windowDone(w, stats, writer.takeRejections(), plan.moveCursor);
+        reach();
+        done();
+      },
     );
   }
   for (const window of repairWindows) {
-    await copyRequest(ctx, target, [window], writer, (w, s) => tally.windowDone(w, s, writer.takeRejections(), false));
+    await copyRequest(ctx, target, [window], writer, (w, s) => {
+      tally.windowDone(w, s, writer.takeRejections(), false);
+      done();
+    });
   }
   const result = tally.result;
   result.beyondRetention = writer.beyondRetention;
   // Points the destination dropped were not written: the summaries count only what it kept.
   result.lines -= writer.beyondRetention;
   return result;
+}
+
+/**
+ * Tells ctx.onReach what the copy has reached: at once (everything before the first window to
+ * copy is there already: older data was copied by earlier runs, windows in between hold none),
+ * then after each window, the start of the next one (the end of the plan after the last).
+ * Returns the function to call after each window of plan.requests, in order.
+ */
+function reachReporter(ctx: CopyContext, target: MeasurementTarget, plan: CopyPlan): () => void {
+  const newest = plan.sourceNewestNs;
+  if (!ctx.onReach || newest === undefined) return () => {};
+  const starts = plan.requests.flatMap((r) => r.map((w) => w.window.startNs));
+  let next = 0;
+  const tell = () =>
+    ctx.onReach?.({
+      database: target.sourceDb,
+      destination: target.destDb,
+      measurement: `${target.rp}.${target.schema.name}`,
+      sourceNewestNs: newest,
+      copiedThroughNs: starts[next] ?? plan.toNs,
+    });
+  tell();
+  return () => {
+    next++;
+    tell();
+  };
 }

@@ -49,6 +49,8 @@ export interface CopyPlan {
   /** The planned range, for logs. */
   fromNs: bigint;
   toNs: bigint;
+  /** The source's newest point at or before the run's clock (what the lag is measured against); not for a backfill. */
+  sourceNewestNs?: bigint;
 }
 
 export async function planCopy(
@@ -130,7 +132,16 @@ export async function planCopy(
     if (floor !== undefined && from < floor) from = floor;
     repairs = await findLateData(ctx, target, from, resume);
   }
-  return { requests, repairs, moveCursor: true, cursorCeilingNs, future, fromNs: resume, toNs: end };
+  return {
+    requests,
+    repairs,
+    moveCursor: true,
+    cursorCeilingNs,
+    future,
+    fromNs: resume,
+    toNs: end,
+    ...(newest !== undefined ? { sourceNewestNs: newest } : {}),
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { BackupMetrics } from "./metrics";
 export interface HealthReport {
   status: "ok" | "failing" | "stopping";
   running: boolean;
-  lastRun?: { startedAt: string; finishedAt?: string; outcome: string; error?: string };
+  lastRun?: { startedAt: string; finishedAt?: string; outcome: string; error?: string; fromEarlierProcess?: boolean };
   nextRun?: string;
 }
 
@@ -32,6 +32,7 @@ export function healthReport(scheduler: ScheduleState): HealthReport {
       finishedAt: last.finishedAt?.toISOString(),
       outcome: last.outcome,
       error: last.error,
+      ...(last.fromEarlierProcess ? { fromEarlierProcess: true } : {}),
     },
     nextRun: scheduler.nextRun()?.toISOString(),
   };

@@ -2,6 +2,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Progress } from "./progress";
 import type { RunRecord } from "./runSummary";
+import type { RunProgressSnapshot } from "./runProgress";
+import type { BackupStatus } from "./status";
 
 /** What the metrics need of a verification's result. */
 export interface VerifyOutcome {
@@ -76,7 +78,63 @@ export class BackupMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  private readonly lastRunSuccess = new Gauge({
+    name: "influxdb_backup_last_run_success",
+    help: "1 when the last finished run succeeded (or was stopped on request), 0 when it failed; absent before the first run ends.",
+    registers: [this.registry],
+  });
+  private readonly lastRunTime = new Gauge({
+    name: "influxdb_backup_last_run_timestamp_seconds",
+    help: "Unix time at which the last run ended.",
+    registers: [this.registry],
+  });
+  private readonly databaseLastSuccess = new Gauge({
+    name: "influxdb_backup_database_last_success_timestamp_seconds",
+    help: "Unix time at which the last run that copied the source database without a failure ended.",
+    labelNames: ["database"],
+    registers: [this.registry],
+  });
+  private readonly lag = new Gauge({
+    name: "influxdb_backup_lag_seconds",
+    help: "How far the newest copied point is behind the source's newest point at the run's time (0 when fully copied), by source database and rp.measurement.",
+    labelNames: ["database", "measurement"],
+    registers: [this.registry],
+  });
+  private readonly newestCopied = new Gauge({
+    name: "influxdb_backup_newest_copied_timestamp_seconds",
+    help: "Unix time of the newest point copied, by source database and rp.measurement.",
+    labelNames: ["database", "measurement"],
+    registers: [this.registry],
+  });
+  private readonly maxLag = new Gauge({
+    name: "influxdb_backup_max_lag_seconds",
+    help: "MAX_LAG: the lag above which status fails and InfluxdbBackupLagHigh fires (0: no lag check).",
+    registers: [this.registry],
+  });
+  private readonly scheduleInterval = new Gauge({
+    name: "influxdb_backup_schedule_interval_seconds",
+    help: "Seconds between the next two scheduled runs; absent without a schedule.",
+    registers: [this.registry],
+  });
+  private readonly runMeasurements = new Gauge({
+    name: "influxdb_backup_run_measurements",
+    help: "Measurements of the current (or last) run: done and total (total estimated until every database is planned).",
+    labelNames: ["state"],
+    registers: [this.registry],
+  });
+  private readonly runPoints = new Gauge({
+    name: "influxdb_backup_run_points_read",
+    help: "Points read so far by the current (or last) run.",
+    registers: [this.registry],
+  });
+  private readonly runEta = new Gauge({
+    name: "influxdb_backup_run_eta_seconds",
+    help: "Estimated seconds left in the current run (0 once it ended).",
+    registers: [this.registry],
+  });
+
+  constructor(settings: { maxLagSeconds: number }) {
+    this.maxLag.set(settings.maxLagSeconds);
     collectDefaultMetrics({ register: this.registry, prefix: "influxdb_backup_" });
     for (const outcome of ["success", "failure", "stopped"]) this.runs.inc({ outcome }, 0);
   }
@@ -86,6 +144,40 @@ export class BackupMetrics {
     this.progressWindows.set({ ...labels, state: "done" }, p.windowsDone);
     this.progressWindows.set({ ...labels, state: "total" }, p.windowsTotal);
     this.progressPoints.set(labels, p.points);
+  }
+
+  recordRunProgress(p: RunProgressSnapshot): void {
+    this.runMeasurements.set({ state: "done" }, p.measurementsDone);
+    this.runMeasurements.set({ state: "total" }, p.measurementsTotal);
+    this.runPoints.set(p.points);
+    if (p.etaMs !== undefined) this.runEta.set(p.etaMs / 1000);
+  }
+
+  setScheduleInterval(seconds: number | undefined): void {
+    if (seconds === undefined) this.scheduleInterval.reset();
+    else this.scheduleInterval.set(seconds);
+  }
+
+  /** The gauges kept in the status file: the last run, each database's last success, each measurement's lag. */
+  recordStatus(status: BackupStatus): void {
+    const run = status.lastRun;
+    if (run?.finishedAt) {
+      const ended = Date.parse(run.finishedAt) / 1000;
+      this.lastRunSuccess.set(run.outcome === "failure" ? 0 : 1);
+      this.lastRunTime.set(ended);
+    }
+    if (status.lastSuccess) this.lastSuccess.set(Date.parse(status.lastSuccess) / 1000);
+    this.databaseLastSuccess.reset();
+    for (const [database, db] of Object.entries(status.databases)) {
+      if (db.lastSuccess) this.databaseLastSuccess.set({ database }, Date.parse(db.lastSuccess) / 1000);
+    }
+    this.lag.reset();
+    this.newestCopied.reset();
+    for (const m of status.measurements) {
+      const labels = { database: m.database, measurement: m.measurement };
+      this.lag.set(labels, m.lagSeconds);
+      this.newestCopied.set(labels, Date.parse(m.newestCopied) / 1000);
+    }
   }
 
   recordVerify(result: VerifyOutcome, now = Date.now()): void {

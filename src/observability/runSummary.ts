@@ -4,6 +4,7 @@
  * counts). Pure; the key=value details that follow the lines stay for machines.
  */
 import type { Aggregation } from "../config";
+import type { CopyReach } from "./lag";
 
 export interface Failure {
   database: string;
@@ -31,6 +32,10 @@ export interface RunSummary {
   durationMs: number;
   /** Per source database. */
   perDatabase: Record<string, DatabaseTotals>;
+  /** What the copy of each measurement reached (those whose planning found the source's newest point). */
+  reached?: CopyReach[];
+  /** Source database -> destination database, for the pairs the run resolved. */
+  pairs?: Record<string, string>;
 }
 
 /** One scheduled run, as the scheduler, /healthz and /metrics see it. */
@@ -40,6 +45,8 @@ export interface RunRecord {
   outcome: "running" | "success" | "failure" | "stopped";
   summary?: RunSummary;
   error?: string;
+  /** Loaded from the status file at start: a run of an earlier process. */
+  fromEarlierProcess?: boolean;
 }
 
 /**

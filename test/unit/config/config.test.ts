@@ -188,3 +188,16 @@ describe("parseConfig: faults, secrets and TLS", () => {
     expect(c.source.tlsVerify).toBe(true);
   });
 });
+
+describe("MAX_LAG", () => {
+  it("defaults to 1h, takes a duration, and 0 turns the lag check off", () => {
+    expect(parseConfig(base).maxLagMs).toBe(3_600_000);
+    expect(parseConfig({ ...base, MAX_LAG: "30m" }).maxLagMs).toBe(1_800_000);
+    expect(parseConfig({ ...base, MAX_LAG: "0" }).maxLagMs).toBe(0);
+  });
+  it("names the variable when it is not a duration", () => {
+    expect(problemsOf({ ...base, MAX_LAG: "soon" })).toEqual([
+      'MAX_LAG="soon": expected a duration such as 1h or 30m, or 0 to disable the lag check',
+    ]);
+  });
+});
