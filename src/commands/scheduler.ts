@@ -32,9 +32,12 @@ export class Scheduler {
   private idleTimer?: NodeJS.Timeout;
   private stopping = false;
   lastRun?: RunRecord;
+  /** The last run that ended (of an earlier process, until one of this process ends). */
+  lastFinished?: RunRecord;
 
   constructor(private readonly options: SchedulerOptions) {
     this.lastRun = options.lastRun;
+    this.lastFinished = options.lastRun;
   }
 
   get running(): boolean {
@@ -102,6 +105,7 @@ export class Scheduler {
         this.options.logger.error(`backup failed: ${record.error}`);
       } finally {
         record.finishedAt = this.now();
+        this.lastFinished = record;
         this.current = undefined;
         this.options.onRunFinished?.(record);
         this.logNext();

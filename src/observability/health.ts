@@ -6,10 +6,21 @@ import http from "node:http";
 import type { RunRecord } from "./runSummary";
 import type { BackupMetrics } from "./metrics";
 
+interface RunReport {
+  startedAt: string;
+  finishedAt?: string;
+  outcome: string;
+  error?: string;
+  /** The run was made by the process before a restart (kept in STATE_DIR/status.json). */
+  fromEarlierProcess?: boolean;
+}
+
 export interface HealthReport {
   status: "ok" | "failing" | "stopping";
   running: boolean;
-  lastRun?: { startedAt: string; finishedAt?: string; outcome: string; error?: string; fromEarlierProcess?: boolean };
+  lastRun?: RunReport;
+  /** While a run is in progress (lastRun), the last one that ended. */
+  previousRun?: RunReport;
   nextRun?: string;
 }
 
@@ -18,6 +29,7 @@ export interface ScheduleState {
   readonly alive: boolean;
   readonly running: boolean;
   readonly lastRun?: RunRecord;
+  readonly lastFinished?: RunRecord;
   nextRun(): Date | undefined;
 }
 
@@ -27,13 +39,10 @@ export function healthReport(scheduler: ScheduleState): HealthReport {
   return {
     status: !scheduler.alive ? "stopping" : failed ? "failing" : "ok",
     running: scheduler.running,
-    lastRun: last && {
-      startedAt: last.startedAt.toISOString(),
-      finishedAt: last.finishedAt?.toISOString(),
-      outcome: last.outcome,
-      error: last.error,
-      ...(last.fromEarlierProcess ? { fromEarlierProcess: true } : {}),
-    },
+    lastRun: last && runReport(last),
+    ...(scheduler.lastFinished && scheduler.lastFinished !== last
+      ? { previousRun: runReport(scheduler.lastFinished) }
+      : {}),
     nextRun: scheduler.nextRun()?.toISOString(),
   };
 }
@@ -64,4 +73,14 @@ export function startHealthServer(
     server.once("error", reject);
     server.listen(port, () => resolve(server));
   });
+}
+
+function runReport(run: RunRecord): RunReport {
+  return {
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString(),
+    outcome: run.outcome,
+    error: run.error,
+    ...(run.fromEarlierProcess ? { fromEarlierProcess: true } : {}),
+  };
 }
