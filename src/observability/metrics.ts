@@ -11,6 +11,26 @@ export interface VerifyOutcome {
   mismatchedWindows: number;
 }
 
+/**
+ * A gauge without labels that is absent from /metrics until it is first set: prom-client shows
+ * an unset one as 0, which for "last run succeeded" or "verification passed" reads as a failure
+ * (and would fire the alerts before the first run, or for a service that never verifies).
+ */
+class GaugeOnceSet {
+  private gauge?: Gauge;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly name: string,
+    private readonly help: string,
+  ) {}
+
+  set(value: number): void {
+    this.gauge ??= new Gauge({ name: this.name, help: this.help, registers: [this.registry] });
+    this.gauge.set(value);
+  }
+}
+
 export class BackupMetrics {
   readonly registry = new Registry();
   private readonly runs = new Counter({
@@ -62,32 +82,32 @@ export class BackupMetrics {
     registers: [this.registry],
   });
 
-  private readonly verifyOk = new Gauge({
-    name: "influxdb_backup_verify_ok",
-    help: "1 when the last verification found source and destination equal, 0 when not.",
-    registers: [this.registry],
-  });
-  private readonly verifyMismatches = new Gauge({
-    name: "influxdb_backup_verify_mismatched_windows",
-    help: "Windows that differed in the last verification (after repair, if enabled).",
-    registers: [this.registry],
-  });
-  private readonly verifyTime = new Gauge({
-    name: "influxdb_backup_verify_timestamp_seconds",
-    help: "Unix time of the last verification.",
-    registers: [this.registry],
-  });
+  private readonly verifyOk = new GaugeOnceSet(
+    this.registry,
+    "influxdb_backup_verify_ok",
+    "1 when the last verification found source and destination equal, 0 when not.",
+  );
+  private readonly verifyMismatches = new GaugeOnceSet(
+    this.registry,
+    "influxdb_backup_verify_mismatched_windows",
+    "Windows that differed in the last verification (after repair, if enabled).",
+  );
+  private readonly verifyTime = new GaugeOnceSet(
+    this.registry,
+    "influxdb_backup_verify_timestamp_seconds",
+    "Unix time of the last verification.",
+  );
 
-  private readonly lastRunSuccess = new Gauge({
-    name: "influxdb_backup_last_run_success",
-    help: "1 when the last finished run succeeded (or was stopped on request), 0 when it failed; absent before the first run ends.",
-    registers: [this.registry],
-  });
-  private readonly lastRunTime = new Gauge({
-    name: "influxdb_backup_last_run_timestamp_seconds",
-    help: "Unix time at which the last run ended.",
-    registers: [this.registry],
-  });
+  private readonly lastRunSuccess = new GaugeOnceSet(
+    this.registry,
+    "influxdb_backup_last_run_success",
+    "1 when the last finished run succeeded (or was stopped on request), 0 when it failed; absent before the first run ends.",
+  );
+  private readonly lastRunTime = new GaugeOnceSet(
+    this.registry,
+    "influxdb_backup_last_run_timestamp_seconds",
+    "Unix time at which the last run ended.",
+  );
   private readonly databaseLastSuccess = new Gauge({
     name: "influxdb_backup_database_last_success_timestamp_seconds",
     help: "Unix time at which the last run that copied the source database without a failure ended.",
@@ -111,11 +131,11 @@ export class BackupMetrics {
     help: "MAX_LAG: the lag above which status fails and InfluxdbBackupLagHigh fires (0: no lag check).",
     registers: [this.registry],
   });
-  private readonly scheduleInterval = new Gauge({
-    name: "influxdb_backup_schedule_interval_seconds",
-    help: "Seconds between the next two scheduled runs; absent without a schedule.",
-    registers: [this.registry],
-  });
+  private readonly scheduleInterval = new GaugeOnceSet(
+    this.registry,
+    "influxdb_backup_schedule_interval_seconds",
+    "Seconds between the next two scheduled runs; absent without a schedule.",
+  );
   private readonly runMeasurements = new Gauge({
     name: "influxdb_backup_run_measurements",
     help: "Measurements of the current (or last) run: done and total (total estimated until every database is planned).",
@@ -154,8 +174,7 @@ export class BackupMetrics {
   }
 
   setScheduleInterval(seconds: number | undefined): void {
-    if (seconds === undefined) this.scheduleInterval.reset();
-    else this.scheduleInterval.set(seconds);
+    if (seconds !== undefined) this.scheduleInterval.set(seconds);
   }
 
   /** The gauges kept in the status file: the last run, each database's last success, each measurement's lag. */
