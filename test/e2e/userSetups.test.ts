@@ -75,9 +75,10 @@ describe("servers in another compose project", () => {
   const monitoring = composeIn(monitoringDir, MONITORING);
 
   afterAll(async () => {
+    // The backup service first: while it is attached, the user's network cannot be removed.
+    await removeComposeProject(BACKUP);
     await monitoring("down", "-v");
     await removeComposeProject(MONITORING);
-    await removeComposeProject(BACKUP);
   }, 120_000);
 
   it("is backed up by `up -d` on their network, and `down` leaves the servers and the network alone", async () => {
@@ -138,6 +139,12 @@ describe("servers in another compose project", () => {
     const verify = await compose("run", "--rm", "backup-service", "verify");
     expect(verify.out).toMatch(/verification/);
     expect(verify.code).toBe(0);
+    // `status` from a container of its own, while the daemon runs: it reads the shared state volume.
+    const status = await compose("run", "--rm", "backup-service", "status");
+    expect(status.out).toMatch(/database telegraf -> telegraf_backup/);
+    expect(status.out).toMatch(/autogen\.cpu: lag 0s/);
+    expect(status.out).toMatch(/next run: \d{4}-\d\d-\d\dT03:00:00/);
+    expect(status.code).toBe(0);
 
     const down = await compose("--profile", "production", "down");
     expect(down.code).toBe(0);

@@ -71,6 +71,7 @@ describe("node dist/main.js", () => {
         "backup ",
         "verify ",
         "restore ",
+        "status [--json]",
         "docker compose --profile production up -d",
         "docker compose run --rm backup-service backup",
         "docker run --rm --network <net> --env-file .env influxdb-backup:latest backup",
@@ -93,7 +94,7 @@ describe("node dist/main.js", () => {
   it("exits 2 with the usage on an unknown command", async () => {
     const r = await run({}, ["bakup"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown command "bakup"\nusage: node dist\/main\.js \[backup\|verify\|restore\]/);
+    expect(r.stderr).toMatch(/unknown command "bakup"\nusage: node dist\/main\.js \[backup\|verify\|restore\|status \[--json\]\]/);
   });
 
   it("after kill -9 in the middle of a first backup, the next run ends identical to an uninterrupted one", async () => {
