@@ -46,9 +46,14 @@ export async function runDaemon(config: Config, logger: Logger, listenForStop: (
   let status: BackupStatus | undefined = kept.status;
   if (status) metrics?.recordStatus(status);
   let statusProblem: string | undefined;
+  // A dry run copies nothing and a BACKUP_START..BACKUP_END backfill says nothing of how current
+  // the backup is: neither replaces what the status file says of the regular runs.
+  const recordsStatus = !config.dryRun && config.end === undefined;
+  /** What the file holds now (a one-shot container may have written it since), else what this process knows. */
+  const latestStatus = () => (config.stateDir ? readStatus(config.stateDir).status : undefined) ?? status;
   const keepStatus = (next: BackupStatus) => {
     status = next;
-    if (!config.stateDir) return;
+    if (!config.stateDir || !recordsStatus) return;
     const problem = writeStatus(config.stateDir, next);
     if (problem && problem !== statusProblem) logger.warning(problem);
     statusProblem = problem;
@@ -82,10 +87,10 @@ export async function runDaemon(config: Config, logger: Logger, listenForStop: (
       return summary;
     },
     lastRun: earlierRun(status),
-    onRunStarted: (record) => keepStatus(statusAtStart(status, record.startedAt, scheduler.nextRun())),
+    onRunStarted: (record) => keepStatus(statusAtStart(latestStatus(), record.startedAt, scheduler.nextRun())),
     onRunFinished: (record) => {
       metrics?.recordRun(record);
-      keepStatus(statusAfterRun(status, record, scheduler.nextRun()));
+      keepStatus(statusAfterRun(latestStatus(), record, scheduler.nextRun()));
       if (status) metrics?.recordStatus(status);
     },
   });

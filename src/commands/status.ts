@@ -25,7 +25,7 @@ export function statusCommand(config: Pick<Config, "stateDir" | "maxLagMs">, jso
   }
   const { status, problem } = readStatus(config.stateDir);
   if (problem) return { stdout: "", stderr: `${problem}\n`, code: EXIT_INVALID_CONFIG };
-  const verdict = decideStatus(status, config.maxLagMs);
+  const verdict = decideStatus(status, config.maxLagMs, Date.now());
   const code = verdict.ok ? EXIT_OK : EXIT_BACKUP_FAILED;
   if (json) {
     const answer: StatusJson = { ...verdict, maxLagSeconds: config.maxLagMs / 1000, status: status ?? null };

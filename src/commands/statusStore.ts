@@ -2,6 +2,7 @@
  * STATE_DIR/status.json: read by `status` and by the daemon at start, written (temp file, then
  * rename, so a reader never sees half a file) as each run starts and when it ends.
  */
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { errorMessage } from "../errors";
@@ -36,13 +37,15 @@ export function readStatus(stateDir: string): { status?: BackupStatus; problem?:
 /** Replaces the status file atomically; the problem when it cannot (the run goes on without it). */
 export function writeStatus(stateDir: string, status: BackupStatus): string | undefined {
   const file = statusPath(stateDir);
-  const tmp = `${file}.${process.pid}.tmp`;
+  // A name of its own: the daemon and a one-shot container share the folder, and both run as PID 1.
+  const tmp = `${file}.${randomUUID()}.tmp`;
   try {
     fs.mkdirSync(stateDir, { recursive: true });
     fs.writeFileSync(tmp, `${JSON.stringify(status, null, 2)}\n`);
     fs.renameSync(tmp, file);
     return undefined;
   } catch (err) {
+    fs.rmSync(tmp, { force: true });
     return `cannot write ${file}: ${errorMessage(err)}; \`status\` and a restarted service will not know this run`;
   }
 }

@@ -57,7 +57,9 @@ export async function verifyAfterRun(
   onVerified?: (result: VerifyResult) => void,
 ): Promise<void> {
   if (!deps.config.verifyAfterRun || summary.aborted) return;
-  const verified = await runVerify({ ...deps, repair: deps.config.verifyRepair, selfWriteChecked: true });
+  // A repairing verification checks again that it does not write into what it reads: the run it
+  // follows may have failed before its own check, and SOURCE_DBS=* may list other databases now.
+  const verified = await runVerify({ ...deps, repair: deps.config.verifyRepair });
   onVerified?.(verified);
   if (!verified.ok) {
     summary.ok = false;

@@ -104,13 +104,22 @@ function readCaFile(name: string, file: string, problems: string[]): string | un
 
 /** A URL as text with any password replaced, for messages about unparsable values. */
 export function redactUrlText(raw: string): string {
-  return raw.replace(/\/\/([^/@:]*):[^/@]*@/, "//$1:***@");
+  // Up to the last @: a password may hold a / (which is also why the URL did not parse).
+  return raw.replace(/\/\/([^/@:]*):.*@/, "//$1:***@");
+}
+
+/** The URL with InfluxDB's `p` (password) query parameter, if someone put it there, masked. */
+function withoutPasswordParameter(url: URL): URL {
+  if (!url.searchParams.has("p")) return url;
+  const masked = new URL(url.href);
+  masked.searchParams.set("p", "***");
+  return masked;
 }
 
 /** What may be logged of a server: everything but its password. */
 export function describeServer(s: ServerConfig): Record<string, unknown> {
   return {
-    url: s.url.href,
+    url: withoutPasswordParameter(s.url).href,
     user: s.username ?? "(none)",
     password: s.password ? "***" : "(none)",
     ...(s.ca ? { ca: "custom" } : {}),

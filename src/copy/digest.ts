@@ -43,10 +43,12 @@ function sameSum(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Fields whose source sum is NaN or ±Infinity in this interval: an aggregate that overflowed.
- * Such a bucket is dropped, never written, so the destination's count and sum can never match
- * the source's; comparing them would copy the interval again on every run. They are left out
- * of the comparison (the field's other intervals, and the other fields, still count).
+ * Fields whose source sum is NaN or ±Infinity in this interval. In aggregated mode that is a
+ * bucket mean that overflowed: such a bucket is dropped, never written, so the destination's
+ * count and sum can never match the source's, and comparing them would copy the interval again
+ * on every run. They are left out of the comparison (the field's other intervals, and the other
+ * fields, still count). A raw copy drops nothing: an overflowed sum is then Infinity on both
+ * sides and compares as usual.
  */
 function unknowableFields(source: Map<string, unknown> | undefined): Set<string> {
   const out = new Set<string>();
@@ -56,9 +58,13 @@ function unknowableFields(source: Map<string, unknown> | undefined): Set<string>
   return out;
 }
 
-function sameInterval(source: Map<string, unknown> | undefined, dest: Map<string, unknown> | undefined): boolean {
+function sameInterval(
+  source: Map<string, unknown> | undefined,
+  dest: Map<string, unknown> | undefined,
+  sourceDropsNonFinite: boolean,
+): boolean {
   const names = new Set([...(source?.keys() ?? []), ...(dest?.keys() ?? [])]);
-  const unknowable = unknowableFields(source);
+  const unknowable = sourceDropsNonFinite ? unknowableFields(source) : new Set<string>();
   for (const name of names) {
     if (unknowable.has(name.slice(1))) continue;
     const x = source?.get(name);
@@ -75,9 +81,11 @@ export function differingRanges(
   intervalNs: bigint,
   startNs: bigint,
   endNs: bigint,
+  /** Aggregated mode: the source digests bucket means, and a non-finite one is never written. */
+  sourceDropsNonFinite = false,
 ): Window[] {
   const starts = [...new Set([...source.keys(), ...destination.keys()])]
-    .filter((t) => !sameInterval(source.get(t), destination.get(t)))
+    .filter((t) => !sameInterval(source.get(t), destination.get(t), sourceDropsNonFinite))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const ranges: Window[] = [];
   for (const t of starts) {

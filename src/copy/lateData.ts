@@ -39,7 +39,7 @@ export async function findLateData(
       intervalNs,
     ),
   ]);
-  return differingRanges(src, dst, intervalNs, startNs, endNs);
+  return differingRanges(src, dst, intervalNs, startNs, endNs, mode.name === "aggregate");
 }
 
 async function readDigest(ref: MeasurementRef, query: string, intervalNs: bigint): Promise<Digest> {

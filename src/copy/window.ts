@@ -78,11 +78,10 @@ export async function copyWindowAgain(
   target: MeasurementTarget,
   window: Window,
 ): Promise<TransformStats> {
-  const writer = writerFor(ctx, target);
-  const stats = emptyStats();
-  await copyWindow(ctx, target, window, writer, stats);
-  await writer.flush();
-  return stats;
+  // Through copyRequest: a read that breaks is repeated as in any copy, and the caller sees its own failure.
+  let copied = emptyStats();
+  await copyRequest(ctx, target, [window], writerFor(ctx, target), (_window, stats) => (copied = stats));
+  return copied;
 }
 
 async function copyWindow(

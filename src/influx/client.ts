@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import https from "node:https";
 import { decode } from "@msgpack/msgpack";
-import { ConnectionError, InfluxError, TruncatedResultError, errorMessage } from "../errors";
+import { ConnectionError, InfluxError, TruncatedResultError, errorMessage, isRetriable } from "../errors";
 import { withRetry, type RetryPolicy } from "./retry";
 import { hintFor } from "./hints";
 import { identityFromDebugVars, identityFromDiagnostics, type IdentityAnswer, type ServerIdentity } from "./identity";
@@ -147,20 +147,24 @@ export class InfluxClient {
    * Reads only. An answer that names no identity says why; a server that cannot be reached throws.
    */
   async identify(signal?: AbortSignal): Promise<IdentityAnswer> {
-    let debugVars: string;
+    let debugVars: unknown;
     try {
       return {
         identity: await this.retrying(`GET /debug/vars of ${this.label}`, () => this.debugVars(signal), signal),
       };
     } catch (err) {
       if (err instanceof ConnectionError || err instanceof TruncatedResultError || signal?.aborted) throw err;
-      debugVars = errorMessage(err);
+      debugVars = err;
     }
     try {
       return { identity: identityFromDiagnostics(await this.query("SHOW DIAGNOSTICS", { signal })) };
     } catch (err) {
       if (err instanceof ConnectionError || err instanceof TruncatedResultError || signal?.aborted) throw err;
-      return { unknown: `GET /debug/vars: ${debugVars}; SHOW DIAGNOSTICS: ${errorMessage(err)}` };
+      // A server that is only unwell now (5xx, 429 after the retries) fails this run like any
+      // other request; "unknown" is for a server that will not say (401, 403, 404, no JSON).
+      if (isRetriable(err)) throw err;
+      if (isRetriable(debugVars)) throw debugVars;
+      return { unknown: `GET /debug/vars: ${errorMessage(debugVars)}; SHOW DIAGNOSTICS: ${errorMessage(err)}` };
     }
   }
 

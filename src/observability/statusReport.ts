@@ -19,7 +19,11 @@ export interface StatusJson extends StatusVerdict {
   status: BackupStatus | null;
 }
 
-export function decideStatus(status: BackupStatus | undefined, maxLagMs: number): StatusVerdict {
+/** How late a scheduled run may start before `status` says the service is not running it. */
+export const OVERDUE_GRACE_MS = 15 * 60_000;
+
+/** `nowMs`: the clock, for the check that the next scheduled run has not been missed. */
+export function decideStatus(status: BackupStatus | undefined, maxLagMs: number, nowMs?: number): StatusVerdict {
   const run = status?.lastRun;
   if (!status || !run) {
     const current = status?.currentRun ? ` (the first run is in progress since ${status.currentRun.startedAt})` : "";
@@ -32,6 +36,15 @@ export function decideStatus(status: BackupStatus | undefined, maxLagMs: number)
       : (run.error ?? "unknown cause");
     const more = run.failures.length > 1 ? ` (and ${run.failures.length - 1} more failure(s))` : "";
     return { ok: false, reason: `last run failed (ended ${run.finishedAt ?? "?"}): ${what}${more}` };
+  }
+  if (nowMs !== undefined && status.nextRun && !status.currentRun) {
+    // The lag is a snapshot of the last run: a stopped or hung daemon would keep it "current".
+    if (nowMs > Date.parse(status.nextRun) + OVERDUE_GRACE_MS) {
+      return {
+        ok: false,
+        reason: `the run due at ${status.nextRun} has not started: is the service stopped or hung? (last run ended ${run.finishedAt ?? "?"})`,
+      };
+    }
   }
   if (maxLagMs > 0) {
     const over = status.measurements.filter((m) => m.lagSeconds * 1000 > maxLagMs);

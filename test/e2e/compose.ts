@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { waitFor as sharedWaitFor } from "../helpers/wait";
 
 const exec = promisify(execFile);
 export const ROOT = path.resolve(__dirname, "../..");
@@ -103,14 +104,9 @@ export function composeIn(dir: string, project: string, env: Record<string, stri
     run("docker", ["compose", "-p", project, ...args], { cwd: dir, env, timeoutMs: 300_000 });
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+/** The shared waitFor, with the patience of Docker: containers take a while to start. */
+export function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
+  return sharedWaitFor(probe, what, ms, 500);
 }
 
 /** The ids of a compose project's containers that are running. */

@@ -11,7 +11,6 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -26,6 +25,7 @@ import {
   userFolder,
   waitFor,
 } from "./compose";
+import { freePort } from "../helpers/wait";
 
 const MINUTE = 60_000_000_000n;
 const NOW = ((BigInt(Date.now()) * 1_000_000n) / MINUTE) * MINUTE;
@@ -154,17 +154,6 @@ describe("servers in another compose project", () => {
     expect(await backup!.query(all, "telegraf_backup")).toBe(original);
   }, 600_000);
 });
-
-/** A TCP port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
 
 /** An InfluxDB installed on the Docker host from Debian's package, listening where containers reach the host. */
 async function hostInflux(address: string): Promise<{ server: Server; stop(): void }> {

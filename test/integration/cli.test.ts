@@ -94,7 +94,9 @@ describe("node dist/main.js", () => {
   it("exits 2 with the usage on an unknown command", async () => {
     const r = await run({}, ["bakup"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown command "bakup"\nusage: node dist\/main\.js \[backup\|verify\|restore\|status \[--json\]\]/);
+    expect(r.stderr).toMatch(
+      /unknown command "bakup"\nusage: node dist\/main\.js \[backup\|verify\|restore\|status \[--json\]\]/,
+    );
   });
 
   it("after kill -9 in the middle of a first backup, the next run ends identical to an uninterrupted one", async () => {

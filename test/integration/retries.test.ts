@@ -15,10 +15,7 @@ let destProxy: HttpProxy;
 
 beforeAll(async () => {
   [source, dest] = await Promise.all([startInflux(), startInflux()]);
-  [sourceProxy, destProxy] = await Promise.all([
-    new HttpProxy(source.url).start(),
-    new HttpProxy(dest.url).start(),
-  ]);
+  [sourceProxy, destProxy] = await Promise.all([new HttpProxy(source.url).start(), new HttpProxy(dest.url).start()]);
 });
 afterAll(async () => {
   await Promise.all([sourceProxy?.stop(), destProxy?.stop()]);

@@ -10,9 +10,7 @@ import {
   MONITORING_DIR,
   serveMetrics,
   startPrometheus,
-  waitFor,
   type MetricsServer,
-  type QueryAnswer,
   type RunningPrometheus,
 } from "./prometheus";
 
@@ -92,28 +90,10 @@ describe("a real Prometheus scraping every metric of the service", () => {
     await metrics?.close();
   });
 
-  /** Retries until the query returns data (a rate needs two scrapes); the last answer either way. */
-  async function answerWithData(expr: string): Promise<QueryAnswer> {
-    let last: QueryAnswer | undefined;
-    try {
-      return await waitFor(
-        `data for ${expr}`,
-        async () => {
-          last = await prometheus.query(expr);
-          if (last.status !== "success") return last; // invalid PromQL: no use waiting
-          return Array.isArray(last.data?.result) && last.data.result.length > 0 ? last : undefined;
-        },
-        20_000,
-      );
-    } catch {
-      return last!;
-    }
-  }
-
   it("answers every dashboard query with data", async () => {
     const failures: { panel: string; expr: string; answer: unknown }[] = [];
     for (const { panel, expr } of queries) {
-      const answer = await answerWithData(asGrafanaSends(expr));
+      const answer = await prometheus.queryWithData(asGrafanaSends(expr));
       const rows = Array.isArray(answer.data?.result) ? answer.data.result.length : 0;
       if (answer.status !== "success" || rows === 0) failures.push({ panel, expr, answer });
     }

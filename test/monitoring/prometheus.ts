@@ -10,6 +10,9 @@ import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort, waitFor } from "../helpers/wait";
+
+export { freePort };
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const MONITORING_DIR = path.join(ROOT, "monitoring");
@@ -29,35 +32,6 @@ export function promtool(args: string[], cwd = ROOT): Promise<ToolResult> {
       resolve({ code, out: `${stdout}${stderr}` });
     });
   });
-}
-
-/** Polls `probe` until it returns a value other than undefined; throws with `what` on timeout. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A /metrics endpoint on loopback serving a text exposition the test can change. */
@@ -147,13 +121,14 @@ export class RunningPrometheus {
   /** Waits until every target of the job has been scraped successfully. */
   async waitForTargetsUp(job = "influxdb-backup", timeoutMs = 30_000): Promise<void> {
     await waitFor(
-      `every target of job ${job} up`,
       async () => {
         const answer = await this.query(`up{job="${job}"}`);
         const result = (answer.data?.result ?? []) as { value: [number, string] }[];
         return result.length > 0 && result.every((r) => r.value[1] === "1") ? true : undefined;
       },
+      `every target of job ${job} up`,
       timeoutMs,
+      100,
     );
   }
 
@@ -165,7 +140,6 @@ export class RunningPrometheus {
     timeoutMs = 60_000,
   ): Promise<ActiveAlert> {
     return waitFor(
-      `alert ${name} ${state} ${JSON.stringify(labels)}`,
       async () =>
         (await this.alerts()).find(
           (a) =>
@@ -173,20 +147,42 @@ export class RunningPrometheus {
             a.state === state &&
             Object.entries(labels).every(([k, v]) => a.labels[k] === v),
         ),
+      `alert ${name} ${state} ${JSON.stringify(labels)}`,
       timeoutMs,
+      100,
     );
   }
 
   /** Waits until every loaded rule has been evaluated at least once; returns the rules. */
   waitForRulesEvaluated(timeoutMs = 30_000): Promise<LoadedRule[]> {
     return waitFor(
-      "every rule evaluated",
       async () => {
         const rules = await this.rules();
         return rules.length > 0 && rules.every((r) => !r.lastEvaluation.startsWith("0001-")) ? rules : undefined;
       },
+      "every rule evaluated",
       timeoutMs,
+      100,
     );
+  }
+
+  /** Retries `expr` until it returns data (a rate needs two scrapes); the last answer either way. */
+  async queryWithData(expr: string, timeoutMs = 20_000): Promise<QueryAnswer> {
+    let last: QueryAnswer | undefined;
+    try {
+      return await waitFor(
+        async () => {
+          last = await this.query(expr);
+          if (last.status !== "success") return last; // invalid PromQL: no use waiting
+          return Array.isArray(last.data?.result) && last.data.result.length > 0 ? last : undefined;
+        },
+        `data for ${expr}`,
+        timeoutMs,
+        100,
+      );
+    } catch {
+      return last!;
+    }
   }
 
   /** The process' output so far, for failure messages. */
@@ -252,10 +248,12 @@ async function startOnce(opts: PrometheusOptions, port: number): Promise<Running
   try {
     await Promise.race([
       exited,
-      waitFor(`prometheus ready on 127.0.0.1:${port}`, async () => {
-        const res = await fetch(`${prometheus.url}/-/ready`);
-        return res.status === 200 ? true : undefined;
-      }),
+      waitFor(
+        async () => ((await fetch(`${prometheus.url}/-/ready`)).status === 200 ? true : undefined),
+        `prometheus ready on 127.0.0.1:${port}`,
+        30_000,
+        100,
+      ),
     ]);
   } catch (err) {
     await prometheus.stop();

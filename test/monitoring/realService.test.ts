@@ -10,14 +10,7 @@ import { START } from "../integration/helpers/dataset";
 import { HttpProxy } from "../integration/helpers/httpProxy";
 import { freshName, startInflux, type InfluxServer } from "../integration/helpers/influxServer";
 import { startProgram, tempDir, type RunningProgram } from "../integration/helpers/program";
-import {
-  MONITORING_DIR,
-  freePort,
-  startPrometheus,
-  waitFor,
-  type QueryAnswer,
-  type RunningPrometheus,
-} from "./prometheus";
+import { MONITORING_DIR, freePort, startPrometheus, type RunningPrometheus } from "./prometheus";
 
 interface Panel {
   type: string;
@@ -102,28 +95,11 @@ afterAll(async () => {
   await Promise.all([source?.stop(), dest?.stop()]);
 });
 
-async function answerWithData(expr: string): Promise<QueryAnswer> {
-  let last: QueryAnswer | undefined;
-  try {
-    return await waitFor(
-      `data for ${expr}`,
-      async () => {
-        last = await prometheus.query(expr);
-        if (last.status !== "success") return last;
-        return Array.isArray(last.data?.result) && last.data.result.length > 0 ? last : undefined;
-      },
-      20_000,
-    );
-  } catch {
-    return last!;
-  }
-}
-
 describe("Prometheus scraping the running service", () => {
   it("answers every dashboard panel's query with data", async () => {
     const failures: { panel: string; expr: string; answer: unknown }[] = [];
     for (const { panel, expr } of queries) {
-      const answer = await answerWithData(asGrafanaSends(expr));
+      const answer = await prometheus.queryWithData(asGrafanaSends(expr));
       const rows = Array.isArray(answer.data?.result) ? answer.data.result.length : 0;
       if (answer.status !== "success" || rows === 0) failures.push({ panel, expr, answer });
     }

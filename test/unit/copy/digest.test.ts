@@ -47,7 +47,9 @@ describe("late-data digests", () => {
       [String(2n * H), 1n, 0.5, 1n],
     ]);
     // The other field (c1) still counts: it differs in the third hour only.
-    expect(differingRanges(source, dest, H, 0n, 3n * H)).toEqual([{ startNs: 2n * H, endNs: 3n * H }]);
+    expect(differingRanges(source, dest, H, 0n, 3n * H, true)).toEqual([{ startNs: 2n * H, endNs: 3n * H }]);
+    // A raw copy drops nothing: there, a count that differs is late data whatever the sum says.
+    expect(differingRanges(source, dest, H, 0n, 3n * H)).toEqual([{ startNs: 0n, endNs: 3n * H }]);
   });
 
   it("clips ranges to the compared range and compares integer sums exactly", () => {

@@ -133,6 +133,18 @@ describe("the status verdict", () => {
     });
     expect(decideStatus(s, 0).ok).toBe(true);
   });
+  it("fails when the next scheduled run is overdue (the service stopped or hung), not while a run is going", () => {
+    const s = statusAfterRun(undefined, run({ summary: summary({ reached: [] }) }), new Date("2024-01-01T03:00:00Z"));
+    const at = (iso: string) => Date.parse(iso);
+    expect(decideStatus(s, 3_600_000, at("2024-01-01T03:14:00Z")).ok).toBe(true);
+    expect(decideStatus(s, 3_600_000, at("2024-01-01T03:16:00Z"))).toEqual({
+      ok: false,
+      reason:
+        "the run due at 2024-01-01T03:00:00.000Z has not started: is the service stopped or hung? (last run ended 2024-01-01T02:00:10.000Z)",
+    });
+    const running = statusAtStart(s, new Date("2024-01-01T03:00:01Z"));
+    expect(decideStatus(running, 3_600_000, at("2024-01-01T05:00:00Z")).ok).toBe(true);
+  });
   it("renders the run, each database pair and its measurements, the worst lag first, and the verdict last", () => {
     const s = statusAfterRun(undefined, run(), new Date("2024-01-01T03:00:00Z"));
     const text = renderStatus(s, decideStatus(s, 1_800_000));
