@@ -45,7 +45,11 @@ export function writeStatus(stateDir: string, status: BackupStatus): string | un
     fs.renameSync(tmp, file);
     return undefined;
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // STATE_DIR is no folder at all: there is no temporary file to remove either.
+    }
     return `cannot write ${file}: ${errorMessage(err)}; \`status\` and a restarted service will not know this run`;
   }
 }
