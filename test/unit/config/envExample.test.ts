@@ -57,6 +57,11 @@ describe("README.md is the front door", () => {
     expect(words).toBeLessThanOrEqual(3000);
   });
 
+  it("names every variable the program reads, for docs/reference.md to explain", () => {
+    const unnamed = VARIABLES.filter((name) => !readme.includes(`\`${name}\``));
+    expect(unnamed).toEqual([]);
+  });
+
   it("links to docs/reference.md", () => {
     expect(readme).toMatch(/\]\(docs\/reference\.md(#[^)]*)?\)/);
   });
