@@ -4,29 +4,19 @@
  * cut at `#`. Runs the built program (npm run build first) in a folder holding only that .env,
  * with only PATH and the test's variables in its environment.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { START, cpuLines } from "./helpers/dataset";
 import { freshName, startInflux, type InfluxServer } from "./helpers/influxServer";
-
-const MAIN = path.resolve(__dirname, "../../dist/main.js");
+import { MAIN, runProgram, type Exit } from "./helpers/program";
 
 let server: InfluxServer;
 let tmp: string;
 
 /** Runs the program in a fresh folder that holds `dotenv` as its .env. */
-function runWith(dotenv: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const cwd = fs.mkdtempSync(path.join(tmp, "cwd-"));
-  fs.writeFileSync(path.join(cwd, ".env"), dotenv);
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? "", ...env } });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("close", (code) => resolve({ code, output }));
-  });
+function runWith(dotenv: string, env: Record<string, string>): Promise<Exit> {
+  return runProgram(env, [], { ".env": dotenv });
 }
 
 beforeAll(async () => {

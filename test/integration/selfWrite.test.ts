@@ -5,40 +5,22 @@
  * before anything is written. An archive into another database of the same server still works.
  * Runs `node dist/main.js` (npm run build first) in an empty folder with only the test's variables.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { DAY, MINUTE, START, cpuLines, writeAll } from "./helpers/dataset";
 import { expectSameAnswer } from "./helpers/compare";
 import { freshName, startInflux, type InfluxServer } from "./helpers/influxServer";
+import { MAIN, runProgram, tempDir, type Exit } from "./helpers/program";
 import { TcpProxy } from "./helpers/tcpProxy";
-
-const MAIN = path.resolve(__dirname, "../../dist/main.js");
-
-interface Exit {
-  code: number | null;
-  output: string;
-}
 
 let server: InfluxServer;
 let proxy: TcpProxy;
 let byName: string;
 let byIp: string;
-let tmp: string;
 
+/** The built program with no health port and a state folder of its own. */
 function run(env: Record<string, string>, args: string[] = []): Promise<Exit> {
-  const cwd = fs.mkdtempSync(path.join(tmp, "cwd-"));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", HEALTH_PORT: "0", STATE_DIR: path.join(cwd, "state"), ...env },
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("close", (code) => resolve({ code, output }));
-  });
+  return runProgram({ HEALTH_PORT: "0", STATE_DIR: path.join(tempDir(), "state"), ...env }, args);
 }
 
 beforeAll(async () => {
@@ -48,7 +30,6 @@ beforeAll(async () => {
   byName = `http://localhost:${port}`;
   byIp = `http://127.0.0.1:${port}`;
   proxy = await new TcpProxy("127.0.0.1", Number(port)).start();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "influxdb-backup-selfwrite-"));
 });
 afterAll(async () => {
   await proxy?.stop();

@@ -32,8 +32,14 @@ export function tempDir(prefix = "influxdb-backup-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export function startProgram(env: Record<string, string>, args: string[] = []): RunningProgram {
+/** `files`: written into the working folder before the start (a `.env`, say). */
+export function startProgram(
+  env: Record<string, string>,
+  args: string[] = [],
+  files: Record<string, string> = {},
+): RunningProgram {
   const cwd = tempDir("influxdb-backup-cwd-");
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(cwd, name), text);
   const child = spawn(process.execPath, [MAIN, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
@@ -75,8 +81,12 @@ export function startProgram(env: Record<string, string>, args: string[] = []): 
 }
 
 /** Runs the program to its end. */
-export function runProgram(env: Record<string, string>, args: string[] = []): Promise<Exit> {
-  return startProgram(env, args).exited;
+export function runProgram(
+  env: Record<string, string>,
+  args: string[] = [],
+  files: Record<string, string> = {},
+): Promise<Exit> {
+  return startProgram(env, args, files).exited;
 }
 
 export { freePort, waitFor } from "../../helpers/wait";
