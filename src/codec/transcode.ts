@@ -17,6 +17,7 @@ import {
 import { Reader, TWO_32, readNumber } from "./msgpack";
 import { writeFloatText } from "./floatText";
 import { isPlainMeasurement, plainSeriesPrefix } from "./seriesPrefix";
+import { RowPrefixes } from "./rowPrefixes";
 import { LineBatcher, copyBytes, writeAscii, writeBytes, writeDigits, writeFixedDigits } from "./lineBatcher";
 import type { TransformStats } from "./transform";
 
@@ -27,6 +28,11 @@ export interface TranscodeTarget {
   measurement: string;
   fieldTypes: ReadonlyMap<string, FieldType>;
   fieldRenames?: ReadonlyMap<string, string>;
+  /**
+   * The answer has one row a point (a raw read without GROUP BY, see rawWindowRows): after the
+   * time come the tags (as many columns as are left), then these fields, in this order.
+   */
+  rowFields?: readonly string[];
 }
 
 export interface ChunkInfo {
@@ -147,6 +153,8 @@ interface SeriesPlan {
   columns: (Column | undefined)[];
   /** Room a row can take at most, string values aside. */
   rowBytes: number;
+  /** Rows carry their tags (columns 1 .. tagCount), and so each row its own prefix (rowPrefix). */
+  tagCount: number;
 }
 
 /** Room for a number's text: "-2.2250738585072014e-308", "-9223372036854775808i". */
@@ -172,6 +180,7 @@ function writeRows(
     for (let i = 0; i < rows; i++) r.skip();
     return;
   }
+  if (plan.tagCount > 0) rowPrefixes.use(target, lastColumns?.tagKeys ?? []);
   for (let i = 0; i < rows; i++) writeRow(r, plan, out, stats);
 }
 
@@ -182,26 +191,34 @@ function writeRows(
  * one another's entries; prefixBuffer's bytes are copied into the batch before the next series.
  */
 /** The columns of the last series planned, with their bytes: series after series of an answer have the same. */
-let lastColumns: { target: TranscodeTarget; raw: Buffer; columns: (Column | undefined)[]; bytes: number } | undefined;
+let lastColumns:
+  | { target: TranscodeTarget; raw: Buffer; columns: (Column | undefined)[]; bytes: number; tagKeys: string[] }
+  | undefined;
 
 /** The target whose measurement was last escaped: its bytes when plain (see seriesPrefix.ts). */
 let lastMeasurement: { target: TranscodeTarget; plain: Buffer | undefined } | undefined;
 
 const NO_BYTES = Buffer.alloc(0);
 
+/** The prefixes of rows that carry their tags, by the bytes of those tags. */
+const rowPrefixes = new RowPrefixes();
+
 /** Where each series' prefix is written (only one series is written at a time). */
 let prefixBuffer = Buffer.allocUnsafe(1024);
 
 function seriesPlan(r: Reader, target: TranscodeTarget, parts: SeriesParts): SeriesPlan {
-  // The series key first: a series whose key cannot be written is reported as such, as seriesToLines does.
-  const prefixLength = prefixOf(r, target, parts);
+  // The series key first: a series whose key cannot be written is reported as such, as
+  // seriesToLines does. Rows that carry tags have each their own (rowPrefixes).
+  const tagged = target.rowFields ? columnsOf(r, target, parts).tagKeys.length > 0 : false;
+  const prefixLength = tagged ? 0 : prefixOf(r, target, parts);
   const columns = columnsOf(r, target, parts);
   // The time, " " and "\n" besides the prefix and the fields.
   return {
-    prefix: prefixBuffer,
+    prefix: tagged ? NO_BYTES : prefixBuffer,
     prefixLength,
     columns: columns.columns,
     rowBytes: prefixLength + NUMBER_BYTES + 2 + columns.bytes,
+    tagCount: columns.tagKeys.length,
   };
 }
 
@@ -214,15 +231,25 @@ function columnsOf(r: Reader, target: TranscodeTarget, parts: SeriesParts): NonN
     return Array.from({ length: n }, () => r.str());
   });
   let room = 0;
-  const columns = (names ?? []).map((name, i) => {
-    if (i === 0) return undefined;
+  const rowFields = target.rowFields;
+  // One row a point: the tags, then the fields asked for, by position (a field named like a tag
+  // comes back as "name_1").
+  const tagCount = rowFields ? (names ?? []).length - 1 - rowFields.length : 0;
+  if (tagCount < 0)
+    throw new InfluxError(
+      `the answer has ${(names ?? []).length} columns, fewer than the ${rowFields?.length} fields asked for`,
+    );
+  const columns = (names ?? []).map((column, i) => {
+    if (i <= tagCount) return undefined;
+    const name = rowFields ? (rowFields[i - 1 - tagCount] as string) : column;
     const type = target.fieldTypes.get(name);
     if (!type) return undefined;
     const key = Buffer.from(`${escapeFieldKey(target.fieldRenames?.get(name) ?? name)}=`, "utf8");
     room += 1 + key.length + NUMBER_BYTES;
     return { key, type };
   });
-  return (lastColumns = { target, raw: Buffer.from(bytes), columns, bytes: room });
+  const tagKeys = (names ?? []).slice(1, 1 + tagCount);
+  return (lastColumns = { target, raw: Buffer.from(bytes), columns, bytes: room, tagKeys });
 }
 
 /** Writes the series' "measurement,tags " into prefixBuffer; returns its length. */
@@ -297,12 +324,27 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
     r.fail("expected a time as the first column");
   }
   r.pos = timeAt + 15;
-  let dst = out.startLine(plan.rowBytes);
+  let prefix = plan.prefix;
+  let prefixLength = plan.prefixLength;
+  if (plan.tagCount > 0) {
+    const found = rowPrefixes.of(r, plan.tagCount);
+    if (found === undefined) {
+      // Tags line protocol cannot carry: the row is counted, its values skipped.
+      stats.unrepresentable++;
+      stats.unrepresentableReason ??= rowPrefixes.problem;
+      for (let c = 1 + plan.tagCount; c < n; c++) r.skip();
+      return;
+    }
+    prefix = found;
+    prefixLength = found.length;
+  }
+  const rowBytes = plan.rowBytes + prefixLength - plan.prefixLength;
+  let dst = out.startLine(rowBytes);
   const lineStart = out.pos;
-  let at = copyBytes(dst, lineStart, plan.prefix, 0, plan.prefixLength);
+  let at = copyBytes(dst, lineStart, prefix, 0, prefixLength);
   let fields = 0;
   const columns = plan.columns;
-  for (let c = 1; c < n; c++) {
+  for (let c = 1 + plan.tagCount; c < n; c++) {
     const col = columns[c];
     const b = src[r.pos] as number;
     if (col === undefined || b === 0xc0) {
@@ -321,7 +363,7 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
       } else {
         // Every byte may need a backslash before it, plus the quotes; then room for the rest of the row.
         out.pos = at;
-        dst = out.reserve(2 * len + 2 + plan.rowBytes);
+        dst = out.reserve(2 * len + 2 + rowBytes);
         out.pos = lineStart;
         end = writeString(src, r.pos, len, dst, at);
         r.pos += len;

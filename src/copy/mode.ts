@@ -11,7 +11,7 @@ import { bucketDigest, storedDigest, type DigestField } from "../influx/influxql
 import type { MeasurementTarget } from "../inventory/targets";
 import { splitEdgeBuckets, type EdgeBucket } from "./edgeBuckets";
 import { alignDown, digestInterval, planWindows, windowLength, type Window } from "./plan";
-import { aggregateWindowQuery, rawWindowQuery } from "./windowQueries";
+import { aggregateWindowQuery, rawWindowQuery, rowFields } from "./windowQueries";
 
 export interface CopyMode {
   /** Named in logs and summaries only; nothing branches on it. */
@@ -31,6 +31,8 @@ export interface CopyMode {
   bounds(nowNs: bigint): { floorNs?: bigint; ceilingNs?: bigint };
   /** Bucket-aligned windows covering [startNs, endNs), the same run after run. */
   windows(startNs: bigint, endNs: bigint): Generator<Window>;
+  /** Raw reads answer one row a point, its tags as columns and then these fields (undefined: one series per tag set). */
+  rowFields(target: MeasurementTarget): readonly string[] | undefined;
   /** The statement that reads one window (`perBucket` false: one aggregate over the whole range, for an edge bucket). */
   windowQuery(target: MeasurementTarget, window: Window, perBucket?: boolean): string;
   /** The source's digest statement: what it holds (raw), or the buckets it would write (aggregated). */
@@ -63,6 +65,7 @@ export function compileMode(config: Pick<Config, "aggregation" | "paginationNs" 
     return {
       name: "raw",
       ...shared,
+      rowFields,
       windowQuery: (target, window) => rawWindowQuery(target, window),
       sourceDigest: (target, fields, interval, startNs, endNs) =>
         storedDigest(target.sourceDb, target.rp, target.schema.name, fields, interval, startNs, endNs),
@@ -75,6 +78,7 @@ export function compileMode(config: Pick<Config, "aggregation" | "paginationNs" 
     name: "aggregate",
     ...shared,
     bucket,
+    rowFields: () => undefined,
     windowQuery: (target, window, perBucket = true) =>
       aggregateWindowQuery(target, window, perBucket ? bucket : undefined),
     sourceDigest: (target, fields, interval, startNs, endNs) =>

@@ -114,6 +114,7 @@ async function readAnswer(
     measurement: target.destMeasurement,
     fieldTypes: target.schema.fields,
     fieldRenames: target.fieldRenames,
+    rowFields: ctx.mode.rowFields(target),
   };
   // A failure of the writes is not one of the read: the client already retried it (retry.ts).
   let writeFailed = false;

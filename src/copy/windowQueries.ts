@@ -1,13 +1,18 @@
 /** Pure: the statements that read one window of a measurement. */
-import { aggregateColumns, rawWindow } from "../influx/influxql";
+import { aggregateColumns, rawWindowRows } from "../influx/influxql";
 import { isNumeric } from "../inventory/schema";
 import type { MeasurementTarget } from "../inventory/targets";
 import type { Window } from "./plan";
 
-/** Every point of the window, as stored. */
+/** Every point of the window, as stored: one row a point, its tags and then these fields (see rowFields). */
 export function rawWindowQuery(target: MeasurementTarget, window: Window): string {
   const { sourceDb, rp, schema } = target;
-  return rawWindow(sourceDb, rp, schema.name, [...schema.fields.keys()], window.startNs, window.endNs);
+  return rawWindowRows(sourceDb, rp, schema.name, rowFields(target), window.startNs, window.endNs);
+}
+
+/** The fields a raw read asks for, in the order its answer holds them. */
+export function rowFields(target: MeasurementTarget): string[] {
+  return [...target.schema.fields.keys()];
 }
 
 /**

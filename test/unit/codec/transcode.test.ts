@@ -186,6 +186,80 @@ describe("transcoding MessagePack chunks to line protocol", () => {
     );
   });
 
+  it("writes rows that carry their tags (a raw read without GROUP BY) as the reference writes each point, a tag named like a field included", () => {
+    const fields = ["f", "i", "u", "s", "b"];
+    for (const seed of [11, 12, 13]) {
+      const random = rng(seed);
+      const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)] as T;
+      // Tag columns come first, sorted by the server; "f" is also a field (its column is then "f_1").
+      const tagKeys = ["__proto__", "f", "host", "n"];
+      const rows = Array.from({ length: 400 }, (_, k) => {
+        const tags = tagKeys.map((key) =>
+          pick<string | null>([null, "a", "b c", "d,e", "é=1", 'q"', "x\\", key === "host" ? String(k % 7) : "z"]),
+        );
+        return [
+          BigInt(k) * 1_000_000_000n + BigInt(Math.floor(random() * 1e9)),
+          ...tags,
+          pick([null, 1.5, -0, 1e21, Infinity, NaN, 3]),
+          pick([null, 0, -1, 2 ** 53 - 1, 9007199254740993n, 2.5]),
+          pick([null, 0, 18446744073709551615n, -1]),
+          pick([null, "", "plain", 'q"uote', "ünï€😀"]),
+          pick([null, true, false]),
+        ];
+      });
+      const columns = ["time", ...tagKeys, "f_1", "i", "u", "s", "b"];
+      const fast = emptyStats();
+      const out = new LineBatcher(1000, 64);
+      transcodeChunk(
+        chunk([{ name: "m", columns, values: rows }]),
+        { measurement: "dest m", fieldTypes: types, rowFields: fields },
+        out,
+        fast,
+      );
+      out.closeBatch();
+      const text = out
+        .take()
+        .map((b) => b.body.toString("utf8"))
+        .join("");
+      const ref = emptyStats();
+      const expected = rows.flatMap(([t, ...rest]) => {
+        const tags: Record<string, string> = Object.create(null) as Record<string, string>;
+        tagKeys.forEach((key, i) => {
+          if (rest[i] !== null) tags[key] = rest[i] as string;
+        });
+        const series = {
+          name: "m",
+          tags,
+          columns: ["time", ...fields],
+          values: [[String(t), ...rest.slice(tagKeys.length)]],
+        };
+        return seriesToLines(series as Series, "dest m", types, ref);
+      });
+      expect(text).toBe(expected.map((l) => `${l}\n`).join(""));
+      expect(fast).toEqual(ref);
+    }
+  });
+
+  it("counts a row whose tags cannot be written, and writes the rows around it", () => {
+    const out = new LineBatcher(10);
+    const stats = emptyStats();
+    const values = [
+      [1n, "a", 1.5],
+      [2n, "a\nb", 2.5],
+      [3n, null, 3.5],
+    ];
+    transcodeChunk(
+      chunk([{ name: "m", columns: ["time", "t", "f"], values }]),
+      { measurement: "m", fieldTypes: types, rowFields: ["f"] },
+      out,
+      stats,
+    );
+    out.closeBatch();
+    expect(out.take().map((b) => b.body.toString())).toEqual(["m,t=a f=1.5 1\nm f=3.5 3\n"]);
+    expect(stats).toMatchObject({ rows: 3, lines: 2, unrepresentable: 1 });
+    expect(stats.unrepresentableReason).toMatch(/line break/);
+  });
+
   it("refuses series whose names cannot be written, counting their rows", () => {
     const { text, fast } = both(
       [
