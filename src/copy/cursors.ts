@@ -27,18 +27,61 @@ export function cursorKey(k: CursorKey): string {
 export interface Cursor {
   resumeNs: bigint;
   checkNs?: bigint;
+  /** What both servers had written when the last complete run ended (see quiet.ts). */
+  quiet?: QuietMark;
 }
 
-type Stored = string | { resume: string; check?: string };
+/**
+ * The write counters of the measurement's retention policy on each server (shardWrites.ts) as
+ * a run that copied it completely saw them, the plan it copied with, and what that run reached.
+ */
+export interface QuietMark {
+  source: string;
+  destination: string;
+  plan: string;
+  reach?: { sourceNewestNs: bigint; copiedThroughNs: bigint };
+}
+
+type StoredQuiet = { source: string; destination: string; plan: string; newest?: string; through?: string };
+type Stored = string | { resume: string; check?: string; quiet?: StoredQuiet };
 
 function fromStored(v: Stored): Cursor {
   // Version 1 files hold the resume point alone; the destination was checked from there.
   if (typeof v === "string") return { resumeNs: BigInt(v) };
-  return { resumeNs: BigInt(v.resume), ...(v.check !== undefined ? { checkNs: BigInt(v.check) } : {}) };
+  const q = v.quiet;
+  const quiet: QuietMark | undefined = q && {
+    source: q.source,
+    destination: q.destination,
+    plan: q.plan,
+    ...(q.newest !== undefined && q.through !== undefined
+      ? { reach: { sourceNewestNs: BigInt(q.newest), copiedThroughNs: BigInt(q.through) } }
+      : {}),
+  };
+  return {
+    resumeNs: BigInt(v.resume),
+    ...(v.check !== undefined ? { checkNs: BigInt(v.check) } : {}),
+    ...(quiet ? { quiet } : {}),
+  };
 }
 
 function toStored(c: Cursor): Stored {
-  return { resume: c.resumeNs.toString(), ...(c.checkNs !== undefined ? { check: c.checkNs.toString() } : {}) };
+  const q = c.quiet;
+  return {
+    resume: c.resumeNs.toString(),
+    ...(c.checkNs !== undefined ? { check: c.checkNs.toString() } : {}),
+    ...(q
+      ? {
+          quiet: {
+            source: q.source,
+            destination: q.destination,
+            plan: q.plan,
+            ...(q.reach
+              ? { newest: q.reach.sourceNewestNs.toString(), through: q.reach.copiedThroughNs.toString() }
+              : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 export class CursorStore {
@@ -79,8 +122,13 @@ export class CursorStore {
 
   /** Records a cursor and persists the whole set atomically. */
   set(key: string, cursor: Cursor): void {
-    this.cursors.set(key, cursor);
-    if (!this.file) return;
+    this.setMany([[key, cursor]]);
+  }
+
+  /** Records several cursors and persists the whole set once. */
+  setMany(entries: [string, Cursor][]): void {
+    for (const [key, cursor] of entries) this.cursors.set(key, cursor);
+    if (!this.file || entries.length === 0) return;
     const data = { version: 2, cursors: Object.fromEntries([...this.cursors].map(([k, v]) => [k, toStored(v)])) };
     const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(data));

@@ -9,8 +9,11 @@ import { createDatabase, createRetentionPolicy } from "../influx/influxql";
 import { nsToRfc3339, parseDuration } from "../influx/time";
 import { describeRetention, destinationDuration, expiresEarlier } from "../config/retentionRule";
 import type { Logger } from "../observability/logger";
-import { copyContext, type CopyContext, type RunDeps } from "./context";
-import { copyMeasurement } from "./measurement";
+import { copyContext, measurementKey, type CopyContext, type RunDeps } from "./context";
+import { copyMeasurement, type MeasurementResult } from "./measurement";
+import type { Cursor } from "./cursors";
+import { quietMark, writesOf, type WritesSeen } from "./quiet";
+import { seriesPerShard } from "../influx/shardWrites";
 import { runPool } from "./pool";
 import { describeFieldTypes } from "../inventory/schema";
 import { META_DB, databaseExists, intendedDatabases, resolvePairs } from "../inventory/databases";
@@ -111,6 +114,14 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
   return finish(summary, began, logger, runName, signal);
 }
 
+/**
+ * From this many series in a shard, raw windows are read one row a point: measured at 100,000
+ * series of 10 points, the source spends 7.3 s instead of 13.5 s (GROUP BY * costs it about 60
+ * µs a series and query), the tool 0.15 µs a point more. At 200 series both cost the source the
+ * same, and one answer per series is cheaper for the tool.
+ */
+const ROWS_FROM_SERIES = 10_000;
+
 /** A run's copy context, with the run's progress. */
 interface RunContext extends CopyContext {
   progress: RunProgress;
@@ -180,7 +191,16 @@ async function backupDatabase(
     throw new Error(`database "${pair.source}" does not exist on ${source.label}; check SOURCE_DBS`);
   }
   logger.info(`${config.dryRun ? "dry run: would copy" : "copying"} database ${pair.source} -> ${pair.destination}`);
+  // What both servers have written so far, read before anything is planned (see quiet.ts).
+  const writes: WritesSeen | undefined = config.dryRun
+    ? undefined
+    : { source: await writesOf(ctx, source), destination: await writesOf(ctx, destination) };
   const plan = await planDatabase(source, config, pair, signal);
+  // At high cardinality, raw windows are read one row a point (see MeasurementTarget.readsRows).
+  for (const { target } of plan.targets) {
+    const series = writes?.source ? seriesPerShard(writes.source, target.sourceDb, target.rp) : 0;
+    target.readsRows = series >= ROWS_FROM_SERIES;
+  }
   ctx.progress.databasePlanned(plan.targets.length);
   for (const w of plan.warnings) logger.warning(w);
   for (const name of plan.missing)
@@ -190,10 +210,39 @@ async function backupDatabase(
   await destination.query(createDatabase(pair.destination), { signal });
   await prepareRetentionPolicies(ctx, pair, plan);
   // Several measurements at a time; each one's windows stay in order (its resume logic needs that).
+  const complete: { target: MeasurementTarget; result: MeasurementResult }[] = [];
   await runPool(plan.targets, config.concurrency, async ({ target }) => {
     if (signal?.aborted) return;
-    await backupMeasurement(ctx, target, summary, fail);
+    const result = await backupMeasurement(ctx, target, summary, fail, writes);
+    if (result) complete.push({ target, result });
   });
+  await markComplete(ctx, writes, complete);
+}
+
+/**
+ * Leaves on each measurement copied completely (no failure) the write counters of both servers,
+ * the destination's read after every write of the database was acknowledged: the next run
+ * skips it while neither server writes to its retention policy (quiet.ts). Not after a backfill,
+ * which does not copy up to now.
+ */
+async function markComplete(
+  ctx: CopyContext,
+  writes: WritesSeen | undefined,
+  complete: { target: MeasurementTarget; result: MeasurementResult }[],
+): Promise<void> {
+  if (!writes?.source || !writes.destination || complete.length === 0 || ctx.signal?.aborted) return;
+  if (ctx.mode.bounds(ctx.nowNs).ceilingNs !== undefined) return;
+  const after = await writesOf(ctx, ctx.destination);
+  if (!after) return;
+  const marked: [string, Cursor][] = [];
+  for (const { target, result } of complete) {
+    const key = measurementKey(ctx, target);
+    const cursor = ctx.cursors.get(key);
+    if (!cursor) continue;
+    const reach = result.reach ?? cursor.quiet?.reach;
+    marked.push([key, { ...cursor, quiet: quietMark(ctx, target, writes.source, after, reach) }]);
+  }
+  ctx.cursors.setMany(marked);
 }
 
 /**
@@ -268,13 +317,21 @@ async function dryRunDatabase(
   }
 }
 
+/** Copies one measurement; returns its result when it was copied without any failure. */
 async function backupMeasurement(
   ctx: RunContext,
   target: MeasurementTarget,
   summary: RunSummary,
-  fail: (f: Failure) => void,
-): Promise<void> {
+  report: (f: Failure) => void,
+  writes?: WritesSeen,
+): Promise<MeasurementResult | undefined> {
   const { logger } = ctx;
+  let failed = false;
+  const fail = (f: Failure) => {
+    failed = true;
+    report(f);
+  };
+  let result: MeasurementResult | undefined;
   const began = Date.now();
   const { schema, rp } = target;
   const pair = { source: target.sourceDb, destination: target.destDb };
@@ -283,7 +340,8 @@ async function backupMeasurement(
   const key = `${pair.source}.${rp}.${schema.name}`;
   let rows = 0;
   try {
-    const r = await copyMeasurement(ctx, target);
+    const r = await copyMeasurement(ctx, target, writes);
+    result = r;
     rows = r.rows;
     summary.pointsRead += r.rows;
     summary.pointsWritten += r.lines;
@@ -334,4 +392,5 @@ async function backupMeasurement(
   } finally {
     ctx.progress.measurementDone(key, rows);
   }
+  return failed ? undefined : result;
 }

@@ -9,13 +9,35 @@ import { measurementKey, type CopyContext } from "./context";
 import { planCopy, type CopyPlan } from "./planCopy";
 import { CopyTally, emptyResult, type MeasurementResult } from "./tally";
 import { copyRequest, writerFor } from "./window";
+import { nothingWrittenSince, type WritesSeen } from "./quiet";
 
 export type { MeasurementResult } from "./tally";
 
-export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarget): Promise<MeasurementResult> {
+export async function copyMeasurement(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  /** Both servers' write counters before this database was planned (see quiet.ts). */
+  writes?: WritesSeen,
+): Promise<MeasurementResult> {
   const { logger, mode } = ctx;
   const key = measurementKey(ctx, target);
-  const plan = await planCopy(ctx, target, ctx.cursors.get(key));
+  const cursor = ctx.cursors.get(key);
+  if (nothingWrittenSince(ctx, target, cursor, writes)) {
+    // Neither server has written anything to this retention policy since the last complete copy.
+    const result = { ...emptyResult(), unchanged: true };
+    const reach = cursor?.quiet?.reach;
+    if (reach) {
+      result.reach = reach;
+      ctx.onReach?.({
+        database: target.sourceDb,
+        destination: target.destDb,
+        measurement: `${target.rp}.${target.schema.name}`,
+        ...reach,
+      });
+    }
+    return result;
+  }
+  const plan = await planCopy(ctx, target, cursor);
   if (!plan) return emptyResult();
   const where = `${target.sourceDb}.${target.rp}.${target.schema.name}`;
   if (plan.future) {
@@ -34,7 +56,7 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
   const windowsTotal = plan.requests.reduce((n, r) => n + r.length, 0) + repairWindows.length;
   const tally = new CopyTally(ctx, target, key, plan.cursorCeilingNs, windowsTotal);
   tally.result.fromNs = plan.fromNs;
-  const reach = reachReporter(ctx, target, plan);
+  const reach = reachReporter(ctx, target, plan, tally.result);
   let windowsDone = 0;
   ctx.onWindows?.(where, 0, windowsTotal);
   const done = () => ctx.onWindows?.(where, ++windowsDone, windowsTotal);
@@ -70,19 +92,25 @@ export async function copyMeasurement(ctx: CopyContext, target: MeasurementTarge
  * then after each window, the start of the next one (the end of the plan after the last).
  * Returns the function to call after each window of plan.requests, in order.
  */
-function reachReporter(ctx: CopyContext, target: MeasurementTarget, plan: CopyPlan): () => void {
+function reachReporter(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  plan: CopyPlan,
+  result: MeasurementResult,
+): () => void {
   const newest = plan.sourceNewestNs;
-  if (!ctx.onReach || newest === undefined) return () => {};
+  if (newest === undefined) return () => {};
   const starts = plan.requests.flatMap((r) => r.map((w) => w.window.startNs));
   let next = 0;
-  const tell = () =>
+  const tell = () => {
+    result.reach = { sourceNewestNs: newest, copiedThroughNs: starts[next] ?? plan.toNs };
     ctx.onReach?.({
       database: target.sourceDb,
       destination: target.destDb,
       measurement: `${target.rp}.${target.schema.name}`,
-      sourceNewestNs: newest,
-      copiedThroughNs: starts[next] ?? plan.toNs,
+      ...result.reach,
     });
+  };
   tell();
   return () => {
     next++;

@@ -19,6 +19,10 @@ export interface MeasurementResult extends TransformStats {
   /** First and last instant copied, when anything was. */
   fromNs?: bigint;
   toNs?: bigint;
+  /** What the copy reached, as last told (see measurement.ts). */
+  reach?: { sourceNewestNs: bigint; copiedThroughNs: bigint };
+  /** Skipped: neither server has written to its retention policy since the last complete copy (quiet.ts). */
+  unchanged?: boolean;
 }
 
 export function emptyResult(): MeasurementResult {

@@ -1,18 +1,21 @@
 /** Pure: the statements that read one window of a measurement. */
-import { aggregateColumns, rawWindowRows } from "../influx/influxql";
+import { aggregateColumns, rawWindow, rawWindowRows } from "../influx/influxql";
 import { isNumeric } from "../inventory/schema";
 import type { MeasurementTarget } from "../inventory/targets";
 import type { Window } from "./plan";
 
-/** Every point of the window, as stored: one row a point, its tags and then these fields (see rowFields). */
+/** Every point of the window, as stored: one answer per series, or one row a point (see rowFields). */
 export function rawWindowQuery(target: MeasurementTarget, window: Window): string {
   const { sourceDb, rp, schema } = target;
-  return rawWindowRows(sourceDb, rp, schema.name, rowFields(target), window.startNs, window.endNs);
+  const fields = [...schema.fields.keys()];
+  return target.readsRows
+    ? rawWindowRows(sourceDb, rp, schema.name, fields, window.startNs, window.endNs)
+    : rawWindow(sourceDb, rp, schema.name, fields, window.startNs, window.endNs);
 }
 
-/** The fields a raw read asks for, in the order its answer holds them. */
-export function rowFields(target: MeasurementTarget): string[] {
-  return [...target.schema.fields.keys()];
+/** When a raw read answers one row a point: the fields it asked for, in the order its answer holds them. */
+export function rowFields(target: MeasurementTarget): string[] | undefined {
+  return target.readsRows ? [...target.schema.fields.keys()] : undefined;
 }
 
 /**

@@ -16,6 +16,7 @@ import { ConnectionError, InfluxError, TruncatedResultError, errorMessage, isRet
 import { withRetry, type RetryPolicy } from "./retry";
 import { hintFor } from "./hints";
 import { identityFromDebugVars, identityFromDiagnostics, type IdentityAnswer, type ServerIdentity } from "./identity";
+import { shardWritesFromDebugVars, type ShardWrites } from "./shardWrites";
 import { FrameSplitter } from "../codec/msgpack";
 import { checkChunk, decodeOptions, isPartial, type Series, type StatementResult } from "../codec/response";
 
@@ -194,6 +195,34 @@ export class InfluxClient {
       res.destroy();
     }
     throw new InfluxError('the answer does not open with a "system" section');
+  }
+
+  /** Every shard's write counter (GET /debug/vars, whole; see shardWrites.ts). */
+  async shardWrites(signal?: AbortSignal): Promise<ShardWrites> {
+    return this.retrying(
+      `GET /debug/vars of ${this.label}`,
+      async () => {
+        const res = await this.request("GET", "/debug/vars", {}, undefined, signal);
+        const type = String(res.headers["content-type"] ?? "");
+        res.setEncoding("utf8");
+        let text = "";
+        for await (const piece of res) text += piece as string;
+        if (res.statusCode !== 200 || !type.includes("json"))
+          throw this.httpError(
+            res.statusCode ?? 0,
+            type,
+            text.slice(0, 65536),
+            "GET /debug/vars",
+            res.headers["retry-after"],
+          );
+        try {
+          return shardWritesFromDebugVars(text);
+        } catch (err) {
+          throw new InfluxError(`GET /debug/vars of ${this.label}: ${errorMessage(err)}`);
+        }
+      },
+      signal,
+    );
   }
 
   /** Runs one statement and collects its whole (small) answer: for SHOW and CREATE statements. */

@@ -28,6 +28,11 @@ export interface MeasurementTarget {
   destMeasurement: string;
   /** Source field -> destination field, for renamed fields. */
   fieldRenames: ReadonlyMap<string, string>;
+  /**
+   * Raw windows are read one row a point, tags as columns, instead of one answer per series
+   * (GROUP BY *): set for high cardinality, where it halves what the source spends (rawWindowRows).
+   */
+  readsRows?: boolean;
 }
 
 export interface DatabasePlan {

@@ -49,9 +49,14 @@ describe("the copy mode", () => {
       fieldRenames: new Map(),
     };
     const window = { startNs: 0n, endNs: HOUR };
-    expect(modeOf({ SOURCE_GROUP_BY: "raw" }).windowQuery(target, window)).toMatch(
-      /^SELECT \*::tag, "v"::field FROM [^]*time < 3600000000000$/,
-    );
+    const raw = modeOf({ SOURCE_GROUP_BY: "raw" });
+    expect(raw.windowQuery(target, window)).toMatch(/^SELECT "v"::field FROM [^]*time < 3600000000000 GROUP BY \*$/);
+    expect(raw.rowFields(target)).toBeUndefined();
+    // At high cardinality: one row a point, the tags as columns, then the fields in the order rowFields gives.
+    const rows = { ...target, readsRows: true };
+    expect(raw.windowQuery(rows, window)).toMatch(/^SELECT \*::tag, "v"::field FROM [^]*time < 3600000000000$/);
+    expect(raw.rowFields(rows)).toEqual(["v"]);
+    expect(modeOf({ SOURCE_GROUP_BY: "5m" }).rowFields(rows)).toBeUndefined();
     expect(modeOf({ SOURCE_GROUP_BY: "5m" }).windowQuery(target, window)).toMatch(/mean\("v"\).*GROUP BY time\(5m\)/);
   });
 });
