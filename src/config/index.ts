@@ -33,12 +33,7 @@ export type { RestoreSettings } from "./restore";
 export { describeAddress, type RpcAddress, type RpcSettings } from "./rpc";
 
 export interface Config
-  extends WhatToCopy,
-    HowToCopy,
-    ScheduleSettings,
-    ObservabilitySettings,
-    RestoreSettings,
-    RpcSettings {
+  extends WhatToCopy, HowToCopy, ScheduleSettings, ObservabilitySettings, RestoreSettings, RpcSettings {
   source: ServerConfig;
   destination: ServerConfig;
   /** Docker network of the servers; read by docker-compose, kept here so it is documented and checked. */
