@@ -59,7 +59,15 @@ export class SeedRecords {
   private read(): Record<string, Stored> {
     if (!fs.existsSync(this.file)) return {};
     // A damaged record must not be taken for "no seed in progress": the error stops the run.
-    return (JSON.parse(fs.readFileSync(this.file, "utf8")) as { seeds?: Record<string, Stored> }).seeds ?? {};
+    try {
+      return (JSON.parse(fs.readFileSync(this.file, "utf8")) as { seeds?: Record<string, Stored> }).seeds ?? {};
+    } catch (err) {
+      throw new Error(
+        `${this.file} is unreadable (${(err as Error).message}): it says which seeded databases still need their check. ` +
+          "Remove it only after dropping the databases a seed was creating on the destination (the next run seeds or copies them again)",
+        { cause: err },
+      );
+    }
   }
 
   private write(seeds: Record<string, Stored>): void {

@@ -27,6 +27,8 @@ export async function seedDatabase(ctx: SeedContext, pair: DatabasePair, plan: D
   const { config, source, destination, logger, signal, records } = ctx;
   const key = seedKey(source.options.url.href, pair.source, destination.options.url.href, pair.destination);
   const pending = records?.get(key);
+  const { source: from, destination: to } = config.rpc;
+  if (!pending && (!from || !to)) return; // off, the default: not a single request more
   const exists = await databaseExists(destination, pair.destination, signal);
   if (pending && exists) {
     logger.info(
@@ -35,7 +37,6 @@ export async function seedDatabase(ctx: SeedContext, pair: DatabasePair, plan: D
     return finishSeed(ctx, pair, plan, pending, key);
   }
   if (pending) records?.delete(key); // stopped before the destination changed: nothing to finish
-  const { source: from, destination: to } = config.rpc;
   if (!from || !to || plan.targets.length === 0) return;
   const why =
     whyNotSeed(config, records !== undefined) ?? (exists ? "the destination database exists already" : undefined);
