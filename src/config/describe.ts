@@ -5,6 +5,7 @@ import type { ObservabilitySettings } from "./observability";
 import type { ScheduleSettings } from "./schedule";
 import { describeRule } from "./retentionRule";
 import type { RestoreSettings } from "./restore";
+import { describeAddress, type RpcSettings } from "./rpc";
 import { describeServer, type ServerConfig } from "./server";
 import { describeBound, describeSelection, type WhatToCopy } from "./whatToCopy";
 
@@ -13,7 +14,8 @@ type Described = WhatToCopy &
   HowToCopy &
   ScheduleSettings &
   ObservabilitySettings &
-  RestoreSettings & { source: ServerConfig; destination: ServerConfig };
+  RestoreSettings &
+  RpcSettings & { source: ServerConfig; destination: ServerConfig };
 
 export function describeConfig(config: Described): Record<string, unknown> {
   return {
@@ -43,6 +45,11 @@ export function describeConfig(config: Described): Record<string, unknown> {
     ...(config.start ? { start: describeBound(config.start) } : {}),
     ...(config.end ? { end: describeBound(config.end) } : {}),
     ...(config.dryRun ? { dryRun: true } : {}),
+    ...Object.fromEntries(
+      Object.entries(config.rpc)
+        .filter(([, a]) => a !== undefined)
+        .map(([server, a]) => [`${server}Rpc`, describeAddress(a)]),
+    ),
     ...(config.verifyAfterRun ? { verifyAfterRun: true, verifyRepair: config.verifyRepair } : {}),
   };
 }

@@ -16,6 +16,7 @@ import {
 } from "./observability";
 import { SCHEDULE_DEFAULTS, SCHEDULE_VARIABLES, parseSchedule, type ScheduleSettings } from "./schedule";
 import { RESTORE_DEFAULTS, RESTORE_VARIABLES, parseRestore, type RestoreSettings } from "./restore";
+import { RPC_VARIABLES, parseRpc, type RpcSettings } from "./rpc";
 import { parseServer, serverVariables, type ServerConfig } from "./server";
 import { reader, type Env } from "./values";
 import { WHAT_TO_COPY_VARIABLES, parseWhatToCopy, type WhatToCopy } from "./whatToCopy";
@@ -29,8 +30,10 @@ export type { Env } from "./values";
 export { resolveBound, resolveRange, type DatabasePair, type TimeBound, type WhatToCopy } from "./whatToCopy";
 
 export type { RestoreSettings } from "./restore";
+export { describeAddress, type RpcAddress, type RpcSettings } from "./rpc";
 
-export interface Config extends WhatToCopy, HowToCopy, ScheduleSettings, ObservabilitySettings, RestoreSettings {
+export interface Config
+  extends WhatToCopy, HowToCopy, ScheduleSettings, ObservabilitySettings, RestoreSettings, RpcSettings {
   source: ServerConfig;
   destination: ServerConfig;
   /** Docker network of the servers; read by docker-compose, kept here so it is documented and checked. */
@@ -57,6 +60,7 @@ export const VARIABLES: readonly string[] = [
   ...SCHEDULE_VARIABLES,
   ...OBSERVABILITY_VARIABLES,
   ...RESTORE_VARIABLES,
+  ...RPC_VARIABLES,
   "INFLUXDB_NETWORK",
 ];
 
@@ -71,6 +75,7 @@ export function parseConfig(env: Env): Config {
     ...parseHowToCopy(get, problems),
     ...parseSchedule(get, problems),
     ...parseObservability(get, problems),
+    ...parseRpc(get, problems),
     influxdbNetwork: get("INFLUXDB_NETWORK") ?? DEFAULTS.INFLUXDB_NETWORK,
   };
   const { restoreTarget, restoreContinuousQueries } = parseRestore(get, problems, source);

@@ -24,6 +24,8 @@ import { describeMeasurementCopy, describeRun } from "../observability/runSummar
 import { readSourceMetadata, writeSnapshot } from "../metadata/record";
 import { backupPlan, refuseSelfWrite } from "../inventory/selfWriteGuard";
 import type { CopyReach } from "../observability/lag";
+import { seedDatabase } from "../seed/seed";
+import { seedContext } from "./seedHooks";
 import { RunProgress, describeRunProgress, type RunProgressSnapshot } from "../observability/runProgress";
 
 export interface EngineOptions extends RunDeps {
@@ -207,6 +209,7 @@ async function backupDatabase(
     logger.warning(`measurement "${name}" listed in MEASUREMENTS has no data in ${pair.source}`);
   if (config.dryRun) return dryRunDatabase(ctx, plan, summary, fail);
 
+  await seedDatabase(seedContext(ctx, pair), pair, plan);
   await destination.query(createDatabase(pair.destination), { signal });
   await prepareRetentionPolicies(ctx, pair, plan);
   // Several measurements at a time; each one's windows stay in order (its resume logic needs that).

@@ -13,11 +13,13 @@ import {
   countEveryMeasurement,
   createDatabase,
   createRetentionPolicy,
+  quoteIdent,
   setDefaultRetentionPolicy,
+  type RetentionPolicySpec,
 } from "../influx/influxql";
-import { nsToRfc3339 } from "../influx/time";
+import { influxqlDuration, nsToRfc3339, parseDuration } from "../influx/time";
 import type { Logger } from "../observability/logger";
-import { resolvePairs } from "../inventory/databases";
+import { databaseExists, resolvePairs } from "../inventory/databases";
 import { retentionPolicies } from "../inventory/targets";
 import { count, type RunSummary } from "../observability/runSummary";
 import { readLatestSnapshot } from "../metadata/record";
@@ -78,9 +80,15 @@ export async function runRestore(options: RestoreOptions): Promise<RunSummary> {
       "no metadata was recorded on the backup server: retention policies are recreated as the backup server has them, and continuous queries cannot be restored",
     );
   }
+  // A database the target does not hold yet may be seeded through the RPC port, which needs it
+  // missing: its retention policies are then made like the source's after the copy.
+  const seeding = config.rpc.source !== undefined && config.rpc.destination !== undefined;
+  const afterCopy: DatabasePair[] = [];
   for (const pair of pairs) {
     await describeTarget(options, config.start, config.end, pair, nowNs);
-    if (!config.dryRun && snapshot) await recreateRetentionPolicies(target, pair, snapshot, logger, signal);
+    if (config.dryRun || !snapshot) continue;
+    if (seeding && !(await databaseExists(target, pair.destination, signal))) afterCopy.push(pair);
+    else await recreateRetentionPolicies(target, pair, snapshot, logger, signal);
   }
   const summary = await options.copyBack({
     config,
@@ -91,6 +99,15 @@ export async function runRestore(options: RestoreOptions): Promise<RunSummary> {
     selfWriteChecked: true,
   });
   if (snapshot && !summary.aborted) {
+    for (const pair of afterCopy) {
+      try {
+        await recreateRetentionPolicies(target, pair, snapshot, logger, signal, true);
+      } catch (err) {
+        summary.ok = false;
+        summary.failures.push({ database: pair.destination, message: `retention policies: ${errorMessage(err)}` });
+        logger.error(`cannot recreate the retention policies of ${pair.destination}: ${errorMessage(err)}`);
+      }
+    }
     if (options.config.restoreContinuousQueries) {
       for (const pair of pairs) {
         try {
@@ -158,11 +175,15 @@ async function recreateRetentionPolicies(
   snapshot: MetadataSnapshot,
   logger: Logger,
   signal?: AbortSignal,
+  /** The database was just seeded with the backup server's policies: make them the source's. */
+  alignExisting = false,
 ): Promise<void> {
   await target.query(createDatabase(pair.destination), { signal });
-  const existing = new Set((await retentionPolicies(target, pair.destination, signal)).map((rp) => rp.name));
+  const existing = new Map((await retentionPolicies(target, pair.destination, signal)).map((rp) => [rp.name, rp]));
   for (const rp of snapshot.retentionPolicies.filter((r) => r.backupDatabase === pair.source)) {
-    if (existing.has(rp.name)) {
+    const present = existing.get(rp.name);
+    if (present && alignExisting) await alignRetentionPolicy(target, pair.destination, present, rp, logger, signal);
+    if (present) {
       if (rp.isDefault) {
         // A new server's database comes with autogen as its default: the source's default wins.
         await target.query(setDefaultRetentionPolicy(pair.destination, rp.name), { db: pair.destination, signal });
@@ -176,6 +197,33 @@ async function recreateRetentionPolicies(
       default: rp.isDefault,
     });
   }
+}
+
+/** Gives an existing policy the source's duration and shard duration where they differ. */
+async function alignRetentionPolicy(
+  target: InfluxClient,
+  db: string,
+  present: RetentionPolicySpec,
+  wanted: RetentionPolicySpec,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
+  const duration = parseDuration(wanted.duration);
+  const shard = parseDuration(wanted.shardGroupDuration);
+  const changes: string[] = [];
+  if (duration !== undefined && duration !== parseDuration(present.duration))
+    changes.push(`DURATION ${duration === 0n ? "INF" : influxqlDuration(duration)}`);
+  if (shard !== undefined && shard > 0n && shard !== parseDuration(present.shardGroupDuration))
+    changes.push(`SHARD DURATION ${influxqlDuration(shard)}`);
+  if (changes.length === 0) return;
+  await target.query(`ALTER RETENTION POLICY ${quoteIdent(wanted.name)} ON ${quoteIdent(db)} ${changes.join(" ")}`, {
+    db,
+    signal,
+  });
+  logger.info(`retention policy ${wanted.name} on ${db} made like the source's`, {
+    duration: wanted.duration,
+    shardDuration: wanted.shardGroupDuration,
+  });
 }
 
 async function recreateContinuousQueries(

@@ -21,5 +21,7 @@ export function restoreConfig(config: Config): Config {
     lookbackNs: 0n,
     verifyAfterRun: false,
     schedule: undefined,
+    // The backup server's snapshot service is the source, the restore target's the destination.
+    rpc: { source: config.rpc.destination, destination: config.rpc.restore },
   };
 }

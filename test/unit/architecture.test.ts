@@ -96,7 +96,7 @@ describe("the layout of src/", () => {
       ["config"],
       ["observability"],
       ["inventory"],
-      ["metadata", "verify"],
+      ["metadata", "verify", "seed"],
       ["copy", "restore"],
       ["commands"],
       ["main"],

@@ -10,6 +10,8 @@ export const INFLUXDB_IMAGE = process.env.INFLUXDB_IMAGE ?? "influxdb:1.8";
 
 export interface InfluxServer {
   url: string;
+  /** host:port of the RPC (snapshot) service, when started with `rpc`. */
+  rpcAddress?: string;
   container: StartedTestContainer;
   /** Runs a statement, returns the JSON answer as text (RFC3339 nanosecond times). */
   queryText(q: string, db?: string, auth?: [string, string]): Promise<string>;
@@ -33,7 +35,7 @@ export interface JsonAnswer {
 
 export async function startInflux(
   env: Record<string, string> = {},
-  options: { network?: StartedNetwork; alias?: string; tls?: { cert: string; key: string } } = {},
+  options: { network?: StartedNetwork; alias?: string; tls?: { cert: string; key: string }; rpc?: boolean } = {},
 ): Promise<InfluxServer> {
   let image = new GenericContainer(INFLUXDB_IMAGE);
   if (options.network) image = image.withNetwork(options.network).withNetworkAliases(options.alias ?? "influxdb");
@@ -56,9 +58,10 @@ export async function startInflux(
       INFLUXDB_REPORTING_DISABLED: "true",
       INFLUXDB_HTTP_LOG_ENABLED: "false",
       INFLUXDB_DATA_QUERY_LOG_ENABLED: "false",
+      ...(options.rpc ? { INFLUXDB_BIND_ADDRESS: ":8088" } : {}),
       ...env,
     })
-    .withExposedPorts(8086)
+    .withExposedPorts(...(options.rpc ? [8086, 8088] : [8086]))
     .withWaitStrategy(wait)
     .withStartupTimeout(60_000)
     .start();
@@ -77,6 +80,7 @@ export async function startInflux(
   };
   return {
     url,
+    ...(options.rpc ? { rpcAddress: `${container.getHost()}:${container.getMappedPort(8088)}` } : {}),
     container,
     queryText,
     async query(q, db) {

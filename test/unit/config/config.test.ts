@@ -201,3 +201,17 @@ describe("MAX_LAG", () => {
     ]);
   });
 });
+
+describe("RPC addresses", () => {
+  const base = { SOURCE_URL: "http://a:8086", DEST_URL: "http://b:8086", SOURCE_DBS: "x", DEST_DBS: "y" };
+  it("are off unless given, and read as host:port", () => {
+    expect(parseConfig(base).rpc).toEqual({});
+    expect(parseConfig({ ...base, SOURCE_RPC_ADDRESS: "influxdb:8088", DEST_RPC_ADDRESS: "[::1]:9" }).rpc).toEqual({
+      source: { host: "influxdb", port: 8088 },
+      destination: { host: "::1", port: 9 },
+    });
+  });
+  it("name the variable of an address without a port", () => {
+    expect(() => parseConfig({ ...base, RESTORE_RPC_ADDRESS: "influxdb" })).toThrow(/RESTORE_RPC_ADDRESS="influxdb"/);
+  });
+});
