@@ -82,7 +82,7 @@ export async function measureBaseline(ctx: Ctx): Promise<Baseline> {
   const reads = await readCeilings(source, "bench", N);
   for (const r of reads) {
     progress(
-      `read ${r.format}: ${int(r.pointsPerSec)} points/s (best of ${r.runs.map((x) => fix(x)).join(", ")} s; ${mib(r.bytes)})`,
+      `read ${r.format}: ${int(r.pointsPerSec)} points/s (best of ${r.runs.map((x) => fix(x)).join(", ")} s; ${mib(r.bytes)}; source CPU ${fix(r.sourceCpu.median)} s, median)`,
     );
   }
 
@@ -91,7 +91,7 @@ export async function measureBaseline(ctx: Ctx): Promise<Baseline> {
   );
   const agg = await aggregateServerTime(source, "bench", ds);
   progress(
-    `aggregate queries: ${fix(agg.seconds)} s (best of ${agg.runs.map((x) => fix(x)).join(", ")} s) over ` +
+    `aggregate queries: ${fix(agg.seconds)} s (median of ${agg.runs.map((x) => fix(x)).join(", ")} s; source CPU ${fix(agg.sourceCpu.median)} s) over ` +
       `${agg.windows} window(s), ${agg.queries} queries`,
   );
 

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spreadText } from "./stats";
+import { spread, spreadText } from "./stats";
 import { FIELD_TYPES, MEASUREMENT, STEP_S } from "./dataset";
 import { machineReferenceMs } from "./reference";
 import { SETTINGS, IMAGE_FLAGS, T0, int, fix, mib, table, loud, CpuUse, disturbed, cpuText } from "./settings";
@@ -19,13 +19,14 @@ export function report(baseline: Baseline, runs: Runs, targets: Target[]): numbe
   /** "other+steal" CPU seconds of a measurement, marked when it disturbed the figure. */
   const busy = (cpu: CpuUse, seconds: number) =>
     `${cpuText((cpu.other ?? 0) + (cpu.steal ?? 0))}${disturbed(cpu, seconds) ? " BUSY" : ""}`;
-  const serverCpu = (cpu: CpuUse) => `src CPU ${cpuText(cpu.source)} s, dst CPU ${cpuText(cpu.dest)} s`;
 
   const rows: string[][] = [
     ...loads.map(({ label, load: l }) => [
       `load ${label} (time-major, ${SETTINGS.loadWriters} writers)`,
       int(l.pointsPerSec),
       fix(l.seconds),
+      "",
+      "",
       "",
       "",
       "",
@@ -42,29 +43,35 @@ export function report(baseline: Baseline, runs: Runs, targets: Target[]): numbe
       fix(c.seconds),
       "",
       "",
+      "",
+      cpuText(c.cpu.dest),
       busy(c.cpu, c.seconds),
       "",
-      `${c.batches} x ${SETTINGS.batchLines} lines, ${mib(c.bytes)}, series-major; dst CPU ${cpuText(c.cpu.dest)} s`,
+      `${c.batches} x ${SETTINGS.batchLines} lines, ${mib(c.bytes)}, series-major`,
     ]),
     ...[...reads, ...(hc ? [{ ...hc.read, format: `${hc.read.format}, high cardinality` }] : [])].map((r) => [
-      `source chunked read, ${r.format}`,
+      `source ${r.format === "msgpack" ? "bare read" : "chunked read"}, ${r.format}`,
       int(r.pointsPerSec),
       fix(r.seconds),
       "",
       "",
+      spreadText(r.sourceCpu, 1, r.runs.length),
+      "",
       busy(r.cpu, r.seconds),
       "",
-      `best of ${r.runs.map((x) => fix(x)).join("/")} s; ${mib(r.bytes)}; src CPU ${cpuText(r.cpu.source)} s${r.format.includes("decode") ? "; decoded in this process" : ""}`,
+      `SELECT * GROUP BY *, chunk_size=10000; best of ${r.runs.map((x) => fix(x)).join("/")} s; ${mib(r.bytes)}${r.format.includes("decode") ? "; decoded in this process" : ""}`,
     ]),
     ...[["", agg] as const, ...(hc ? ([["high cardinality ", hc.agg]] as const) : [])].map(([what, a]) => [
       `server-side aggregates, ${what}(${SETTINGS.bucket}, mean+last)`,
       "",
-      fix(a.seconds),
+      spreadText(spread(a.runs), 2, a.runs.length),
       "",
+      "",
+      spreadText(a.sourceCpu, 1, a.runs.length),
       "",
       busy(a.cpu, a.seconds),
       "",
-      `best of ${a.runs.map((x) => fix(x)).join("/")} s; ${a.windows} window(s), ${a.queries} queries (mean and last in one statement); src CPU ${cpuText(a.cpu.source)} s`,
+      `${a.windows} window(s), ${a.queries} queries (mean and last in one statement)`,
     ]),
     ...series.map((t) => {
       const last = t.runs[t.runs.length - 1]!;
@@ -75,11 +82,13 @@ export function report(baseline: Baseline, runs: Runs, targets: Target[]): numbe
         spreadText(t.wall, 2, n),
         spreadText(t.rss, 1, n),
         spreadText(t.cpuPerMillion, 2, n),
+        spreadText(t.srcCpu, 1, n),
+        spreadText(t.dstCpu, 1, n),
         `${t.busyRuns}/${n} BUSY`.replace(/^0\/\d+ BUSY$/, "-"),
         t.ok ? "OK" : "MISMATCH",
         `tool says ${last.run.summary.seconds ?? "?"} s, read ${last.run.summary.read ?? "?"} written ${last.run.summary.written ?? "?"}; ` +
           `peaks: JS heap ${fix(last.memory.heapTotal ?? NaN, 1)}, buffers ${fix(last.memory.arrayBuffers ?? NaN, 1)} MiB; ` +
-          `queries ${last.queries.source} src, ${last.queries.destination} dst (last run); ${serverCpu(last.cpu)}`,
+          `queries ${last.queries.source} src, ${last.queries.destination} dst (last run)`,
       ];
     }),
   ];
@@ -94,6 +103,8 @@ export function report(baseline: Baseline, runs: Runs, targets: Target[]): numbe
       "seconds",
       "peak RSS MiB",
       "tool CPU s/1M",
+      "src CPU s",
+      "dst CPU s",
       "other CPU s",
       "check",
       "detail",
@@ -101,11 +112,11 @@ export function report(baseline: Baseline, runs: Runs, targets: Target[]): numbe
   );
   out.push(
     "",
-    `tool rows: median (min-max) of ${reps} runs for seconds, peak RSS (VmHWM) and tool CPU (user+sys of the tool's process, per million source points); points/s from the median wall time.`,
+    `tool rows: median (min-max) of ${reps} runs for seconds, peak RSS (VmHWM), tool CPU (user+sys of the tool's process, per million source points) and the CPU seconds the source and the destination InfluxDB spent during the run; points/s from the median wall time.`,
     `other CPU s: CPU used during the measurement by processes outside the benchmark, plus hypervisor steal;` +
       ` BUSY = more than 0.2 core on average (and 0.5 s), the figure is disturbed (tool rows: how many runs were).`,
   );
-  out.push("", "TARGETS (issue 12)", "");
+  out.push("", "TARGETS (issues 22 and 23)", "");
   out.push(
     table(
       targets.map((t) => [t.name, t.value, t.result]),

@@ -35,6 +35,8 @@ export interface HighCardinality {
   read: ReadResult;
   agg: AggregateTimeResult;
   raw: ToolSeries;
+  /** A raw run right after a complete one, nothing new on the source. */
+  rawIncremental: ToolSeries;
   aggregated: ToolSeries;
   incremental: ToolSeries;
 }
@@ -147,9 +149,17 @@ export async function runTools(ctx: Ctx, baseline: Baseline): Promise<Runs> {
     progress(`high cardinality: source chunked read ${int(hread!.pointsPerSec)} points/s (${fix(hread!.seconds)} s)`);
     const hagg = await aggregateServerTime(source, "bench_hc", hds);
     progress(
-      `high cardinality: aggregate queries ${fix(hagg.seconds)} s (best of ${hagg.runs.map((x) => fix(x)).join(", ")} s)`,
+      `high cardinality: aggregate queries ${fix(hagg.seconds)} s (median of ${hagg.runs.map((x) => fix(x)).join(", ")} s; source CPU ${fix(hagg.sourceCpu.median)} s)`,
     );
-    const hraw = await repeatTool(ctx, benchSpec("hc_raw", "raw, high cardinality", "bench_hc", hds, "raw"));
+    const hraw = await repeatTool(ctx, {
+      ...benchSpec("hc_raw", "raw, high cardinality", "bench_hc", hds, "raw"),
+      keepCopy: true,
+    });
+    // Runs right after a complete one, nothing new on the source: what a run with nothing new costs.
+    const hrawIncremental = await repeatTool(ctx, {
+      ...benchSpec("hc_raw_incr", "raw, high cardinality, no new data", "bench_hc", hds, "raw"),
+      resumes: hraw.runs[hraw.runs.length - 1]!.label,
+    });
     const haggregated = await repeatTool(ctx, {
       ...benchSpec("hc_agg", "aggregated, high cardinality", "bench_hc", hds, "aggregated"),
       keepCopy: true,
@@ -159,13 +169,14 @@ export async function runTools(ctx: Ctx, baseline: Baseline): Promise<Runs> {
       ...benchSpec("hc_incr", "aggregated, high cardinality, no new data", "bench_hc", hds, "aggregated"),
       resumes: haggregated.runs[haggregated.runs.length - 1]!.label,
     });
-    series.push(hraw, haggregated, hincremental);
+    series.push(hraw, hrawIncremental, haggregated, hincremental);
     hc = {
       ds: hds,
       ceiling: hceiling,
       read: hread!,
       agg: hagg,
       raw: hraw,
+      rawIncremental: hrawIncremental,
       aggregated: haggregated,
       incremental: hincremental,
     };

@@ -186,6 +186,9 @@ export interface ToolSeries {
   pointsPerSec: Spread;
   cpuPerMillion: Spread;
   rss: Spread;
+  /** CPU seconds the source and the destination InfluxDB spent during each run. */
+  srcCpu: Spread;
+  dstCpu: Spread;
   busyRuns: number;
   ok: boolean;
 }
@@ -200,6 +203,8 @@ export async function repeatTool(ctx: Ctx, spec: ToolSpec, times = SETTINGS.tool
     pointsPerSec: spread(runs.map((r) => r.pointsPerSec)),
     cpuPerMillion: spread(runs.map((r) => r.cpuPerMillion)),
     rss: spread(runs.map((r) => r.run.peakRssMiB)),
+    srcCpu: spread(runs.map((r) => r.cpu.source ?? NaN)),
+    dstCpu: spread(runs.map((r) => r.cpu.dest ?? NaN)),
     busyRuns: runs.filter((r) => r.busy).length,
     ok: runs.every((r) => r.check.ok),
   };
