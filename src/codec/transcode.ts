@@ -18,6 +18,7 @@ import { Reader, TWO_32, readNumber } from "./msgpack";
 import { writeFloatText } from "./floatText";
 import { isPlainMeasurement, plainSeriesPrefix } from "./seriesPrefix";
 import { RowPrefixes } from "./rowPrefixes";
+import { RowTimes } from "./rowTimes";
 import { LineBatcher, copyBytes, writeAscii, writeBytes, writeDigits, writeFixedDigits } from "./lineBatcher";
 import type { TransformStats } from "./transform";
 
@@ -33,6 +34,8 @@ export interface TranscodeTarget {
    * time come the tags (as many columns as are left), then these fields, in this order.
    */
   rowFields?: readonly string[];
+  /** Watch the rows' times: the latest at or before this instant, and those later (TransformStats). */
+  clockNs?: bigint;
 }
 
 export interface ChunkInfo {
@@ -61,6 +64,7 @@ export function transcodeChunk(
   const r = new Reader(chunk);
   let partial = false;
   let completed = 0;
+  times.watch(target.clockNs);
   const keys = r.mapLength();
   for (let k = 0; k < keys; k++) {
     const key = r.keyOf(CHUNK_KEYS);
@@ -75,6 +79,7 @@ export function transcodeChunk(
       if (!partial) completed++;
     }
   }
+  times.report(stats);
   return { partial, completed };
 }
 
@@ -200,6 +205,9 @@ let lastMeasurement: { target: TranscodeTarget; plain: Buffer | undefined } | un
 
 const NO_BYTES = Buffer.alloc(0);
 
+/** The rows' times, watched when the target has a clock. */
+const times = new RowTimes();
+
 /** The prefixes of rows that carry their tags, by the bytes of those tags. */
 const rowPrefixes = new RowPrefixes();
 
@@ -323,6 +331,7 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
   if (src[timeAt] !== 0xc7 || src[timeAt + 1] !== 12 || src[timeAt + 2] !== 5) {
     r.fail("expected a time as the first column");
   }
+  if (times.on) times.see(r.view, timeAt);
   r.pos = timeAt + 15;
   let prefix = plan.prefix;
   let prefixLength = plan.prefixLength;

@@ -25,6 +25,11 @@ export interface TransformStats {
   unrepresentable: number;
   /** Why, for the first such series. */
   unrepresentableReason?: string;
+  /** When the rows' times are watched (TranscodeTarget.clockNs): the latest at or before the clock. */
+  newestNs?: bigint;
+  /** ... and how many rows were later than the clock, and the latest of them. */
+  futureRows?: number;
+  futureLatestNs?: bigint;
 }
 
 export function emptyStats(): TransformStats {
@@ -38,6 +43,14 @@ export function addStats(into: TransformStats, from: TransformStats): void {
   into.mismatched += from.mismatched;
   into.unrepresentable += from.unrepresentable;
   into.unrepresentableReason ??= from.unrepresentableReason;
+  into.newestNs = later(into.newestNs, from.newestNs);
+  into.futureLatestNs = later(into.futureLatestNs, from.futureLatestNs);
+  if (from.futureRows) into.futureRows = (into.futureRows ?? 0) + from.futureRows;
+}
+
+/** The later of two optional times. */
+export function later(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
+  return a === undefined ? b : b === undefined || a >= b ? a : b;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { CopyReach } from "../observability/lag";
 import type { MeasurementTarget } from "../inventory/targets";
 import { cursorKey, type CursorStore } from "./cursors";
 import { compileMode, type CopyMode } from "./mode";
+import { shardGroupLookup, type ShardGroupLookup } from "../inventory/shardGroups";
 
 export interface CopyContext {
   config: Config;
@@ -27,6 +28,8 @@ export interface CopyContext {
   onReach?: (r: CopyReach) => void;
   /** Told that a measurement's plan is known (how many windows), and of each window written; `where` is "db.rp.measurement". */
   onWindows?: (where: string, done: number, total: number) => void;
+  /** The source's shard groups of a retention policy (SHOW SHARDS, asked once a run), for planning first copies. */
+  shardGroups?: ShardGroupLookup;
 }
 
 /** What a backup or a verification runs with. */
@@ -49,6 +52,7 @@ export function copyContext(o: RunDeps): CopyContext {
   return {
     ...o,
     mode: compileMode(o.config),
+    shardGroups: shardGroupLookup(o.source, o.logger, o.signal),
     writeConcurrency: o.config.writeConcurrency,
     nowNs: BigInt(o.now?.() ?? Date.now()) * 1_000_000n,
   };

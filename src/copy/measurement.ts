@@ -40,11 +40,7 @@ export async function copyMeasurement(
   const plan = await planCopy(ctx, target, cursor);
   if (!plan) return emptyResult();
   const where = `${target.sourceDb}.${target.rp}.${target.schema.name}`;
-  if (plan.future) {
-    logger.warning(
-      `${where}: ${plan.future.points} point(s) are later than this run's clock, the latest at ${nsToRfc3339(plan.future.latestNs)} (a device with a wrong clock?); they are copied, and the next run still starts from now`,
-    );
-  }
+  if (plan.future) warnFuture(ctx, where, plan.future.points, plan.future.latestNs);
   if (plan.repairs.length > 0) {
     logger.info(
       `${where}: late data in ${plan.repairs.length} range(s) behind the resume point (${plan.repairs.map((r) => `${nsToRfc3339(r.startNs)} .. ${nsToRfc3339(r.endNs)}`).join(", ")}); copying them again`,
@@ -54,16 +50,19 @@ export async function copyMeasurement(
   const writer = writerFor(ctx, target);
   const repairWindows = plan.repairs.flatMap((r) => [...mode.windows(r.startNs, r.endNs)]);
   const windowsTotal = plan.requests.reduce((n, r) => n + r.length, 0) + repairWindows.length;
-  const tally = new CopyTally(ctx, target, key, plan.cursorCeilingNs, windowsTotal);
+  const fromRows = plan.fromRows && { settledNs: plan.fromRows.settledNs, fromNs: plan.fromNs };
+  const tally = new CopyTally(ctx, target, key, plan.cursorCeilingNs, windowsTotal, fromRows);
   tally.result.fromNs = plan.fromNs;
-  const reach = reachReporter(ctx, target, plan, tally.result);
+  const reach = reachReporter(ctx, target, plan, tally);
+  // A plan learnt from the rows reads them with the clock to watch their times against.
+  const read = plan.fromRows ? { ...target, watchClockNs: plan.fromRows.clockNs } : target;
   let windowsDone = 0;
   ctx.onWindows?.(where, 0, windowsTotal);
   const done = () => ctx.onWindows?.(where, ++windowsDone, windowsTotal);
   for (const request of plan.requests) {
     await copyRequest(
       ctx,
-      target,
+      read,
       request.map((w) => w.window),
       writer,
       (w, stats) => {
@@ -80,35 +79,41 @@ export async function copyMeasurement(
     });
   }
   const result = tally.result;
+  if (plan.fromRows && result.futureRows && result.futureLatestNs !== undefined)
+    warnFuture(ctx, where, result.futureRows, result.futureLatestNs);
   result.beyondRetention = writer.beyondRetention;
   // Points the destination dropped were not written: the summaries count only what it kept.
   result.lines -= writer.beyondRetention;
   return result;
 }
 
+/** Points later than the run's clock were found (copied all the same). */
+function warnFuture(ctx: CopyContext, where: string, points: number, latestNs: bigint): void {
+  ctx.logger.warning(
+    `${where}: ${points} point(s) are later than this run's clock, the latest at ${nsToRfc3339(latestNs)} (a device with a wrong clock?); they are copied, and the next run still starts from now`,
+  );
+}
+
 /**
  * Tells ctx.onReach what the copy has reached: at once (everything before the first window to
  * copy is there already: older data was copied by earlier runs, windows in between hold none),
  * then after each window, the start of the next one (the end of the plan after the last).
- * Returns the function to call after each window of plan.requests, in order.
+ * A plan learnt from the rows knows the source's newest point only from the windows copied:
+ * it tells after each window that found one. Returns the function to call after each window
+ * of plan.requests, in order.
  */
-function reachReporter(
-  ctx: CopyContext,
-  target: MeasurementTarget,
-  plan: CopyPlan,
-  result: MeasurementResult,
-): () => void {
-  const newest = plan.sourceNewestNs;
-  if (newest === undefined) return () => {};
+function reachReporter(ctx: CopyContext, target: MeasurementTarget, plan: CopyPlan, tally: CopyTally): () => void {
   const starts = plan.requests.flatMap((r) => r.map((w) => w.window.startNs));
   let next = 0;
   const tell = () => {
-    result.reach = { sourceNewestNs: newest, copiedThroughNs: starts[next] ?? plan.toNs };
+    const newest = plan.sourceNewestNs ?? tally.newestNs;
+    if (newest === undefined) return;
+    tally.result.reach = { sourceNewestNs: newest, copiedThroughNs: starts[next] ?? plan.toNs };
     ctx.onReach?.({
       database: target.sourceDb,
       destination: target.destDb,
       measurement: `${target.rp}.${target.schema.name}`,
-      ...result.reach,
+      ...tally.result.reach,
     });
   };
   tell();

@@ -44,6 +44,33 @@ export function* planWindows(startNs: bigint, endNs: bigint, bucketNs: bigint, w
 }
 
 /**
+ * The windows of [startNs, endNs) where points can be: those over a shard group (no point lies
+ * outside one). Each group's range is widened to whole buckets and overlapping ranges merged
+ * first, so that no window is read twice.
+ */
+export function windowsInGroups(
+  groups: readonly { startNs: bigint; endNs: bigint }[],
+  startNs: bigint,
+  endNs: bigint,
+  bucketNs: bigint,
+  windowNs: bigint,
+): Window[] {
+  const ranges: Window[] = [];
+  for (const g of groups) {
+    const from = alignDown(g.startNs > startNs ? g.startNs : startNs, bucketNs);
+    const to = alignUp(g.endNs < endNs ? g.endNs : endNs, bucketNs);
+    if (from >= to) continue;
+    const last = ranges[ranges.length - 1];
+    if (last && from <= last.endNs) {
+      if (to > last.endNs) last.endNs = to;
+    } else {
+      ranges.push({ startNs: from, endNs: to });
+    }
+  }
+  return ranges.flatMap((r) => [...planWindows(r.startNs, r.endNs, bucketNs, windowNs)]);
+}
+
+/**
  * Where a measurement's copy starts.
  * - A cursor the destination still agrees with: the cursor (it points at the bucket that was
  *   still filling, which is recomputed).

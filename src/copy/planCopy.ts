@@ -14,10 +14,13 @@ import type { Cursor } from "./cursors";
 import { edgeTime, findNewest, type MeasurementRef } from "../inventory/edges";
 import { findLateData } from "./lateData";
 import type { CopyContext } from "./context";
+import type { ShardGroup } from "../inventory/shardGroups";
 import {
   alignDown,
+  alignUp,
   cursorCeiling,
   groupWindows,
+  windowsInGroups,
   resumePoint,
   windowsWithData,
   withWindowOf,
@@ -51,6 +54,12 @@ export interface CopyPlan {
   toNs: bigint;
   /** The source's newest point at or before the run's clock (what the lag is measured against); not for a backfill. */
   sourceNewestNs?: bigint;
+  /**
+   * A first copy planned from the shard groups: the source's newest point (and points later
+   * than the clock) are learnt from the rows copied, and the cursor's ceiling follows them
+   * (CopyTally); `clockNs` is the run's clock plus the margin, `settledNs` less it.
+   */
+  fromRows?: { clockNs: bigint; settledNs: bigint };
 }
 
 export async function planCopy(
@@ -88,11 +97,18 @@ export async function planCopy(
     return { requests, repairs: [], moveCursor: false, cursorCeilingNs: start, fromNs: start, toNs: ceiling };
   }
 
-  // Independent questions, asked at the same time: where the copy resumes (the destination, or
-  // the source's oldest point for a first backup), the source's newest point at or before the
-  // clock, and points later than the clock.
+  // Where the copy resumes: a cursor the destination agrees with, else the destination's newest point.
+  const resumed = await resumeOnDestination(dst, cursor, nowNs, windowNs, clock);
+  if (!resumed && !alwaysCount) {
+    // A first copy: from the shard groups, if the server lists them.
+    const groups = await ctx.shardGroups?.(src.db, src.rp);
+    if (groups) return firstCopyFromGroups(ctx, groups, floor, clock);
+  }
+  // Independent questions, asked at the same time: the source's oldest point for a first backup,
+  // its newest point at or before the clock, and points later than the clock.
   const [start, newest, future] = await Promise.all([
-    resumeFrom(src, dst, cursor, nowNs, windowNs, clock),
+    resumed ??
+      edgeTime(src, "asc").then((t): ResumeFrom | undefined => (t === undefined ? undefined : { sourceOldestNs: t })),
     findNewest(src, nowNs, windowNs, clock),
     futurePoints(ctx, src, clock),
   ]);
@@ -144,27 +160,78 @@ export async function planCopy(
   };
 }
 
+/** What the resume point is computed from (see resumePoint). */
+interface ResumeFrom {
+  cursorNs?: bigint;
+  destNewestNs?: bigint;
+  sourceOldestNs?: bigint;
+}
+
 /**
- * What the resume point is computed from: a cursor the destination still agrees with (it holds
+ * Where a copy that has begun resumes: a cursor the destination still agrees with (it holds
  * data from the cursor's check point on), else the destination's newest point at or before the
- * clock, else (nothing copied yet) the source's oldest point; undefined when the source is empty.
+ * clock; undefined when nothing was copied yet.
  */
-async function resumeFrom(
-  src: MeasurementRef,
+async function resumeOnDestination(
   dst: MeasurementRef,
   cursor: Cursor | undefined,
   nowNs: bigint,
   windowNs: bigint,
   clock: bigint,
-): Promise<{ cursorNs?: bigint; destNewestNs?: bigint; sourceOldestNs?: bigint } | undefined> {
+): Promise<ResumeFrom | undefined> {
   if (cursor && (await edgeTime(dst, "desc", cursor.checkNs ?? cursor.resumeNs, clock)) !== undefined) {
     return { cursorNs: cursor.resumeNs };
   }
   // No cursor, or the destination no longer holds what it recorded (restored from an older copy).
   const destNewestNs = await findNewest(dst, nowNs, windowNs, clock);
-  if (destNewestNs !== undefined) return { destNewestNs };
-  const sourceOldestNs = await edgeTime(src, "asc");
-  return sourceOldestNs === undefined ? undefined : { sourceOldestNs };
+  return destNewestNs === undefined ? undefined : { destNewestNs };
+}
+
+/**
+ * A first copy planned from what the server already knows: every window over a shard group of
+ * the retention policy, from the oldest group's start (or BACKUP_START) to the newest group's
+ * end. Nothing asks the server for the data's edges (each such question opens a cursor per
+ * series and field of every shard it touches); the rows copied tell the newest point, and
+ * those later than the clock, as they come.
+ */
+function firstCopyFromGroups(
+  ctx: CopyContext,
+  groups: ShardGroup[],
+  floor: bigint | undefined,
+  clock: bigint,
+): CopyPlan | undefined {
+  const { bucketNs, windowNs } = ctx.mode;
+  const first = groups[0];
+  const last = groups[groups.length - 1];
+  if (!first || !last) return undefined;
+  let start = alignDown(first.startNs, bucketNs);
+  if (floor !== undefined && start < floor) start = floor;
+  const end = last.endNs;
+  if (start >= end) return undefined;
+  // Windows up to the one that holds the clock; after it, one window to the newest group's end
+  // (each window asks for a cursor per series of the shards it touches, and nothing there moves
+  // the cursor, which never passes the clock).
+  const clockWindowEnd = alignDown(clock, windowNs) + windowNs;
+  const windows = windowsInGroups(groups, start, end < clockWindowEnd ? end : clockWindowEnd, bucketNs, windowNs);
+  const lastFrom = alignUp(clockWindowEnd > start ? clockWindowEnd : start, bucketNs);
+  if (end > lastFrom && groups.some((g) => g.endNs > lastFrom))
+    windows.push({ startNs: lastFrom, endNs: alignUp(end, bucketNs) });
+  // Up to MAX_WINDOWS_PER_REQUEST windows a request, read one after the other: twenty years of
+  // weekly shard groups cost a few requests; a request that breaks is repeated from its first
+  // window not yet done (window.ts).
+  const requests: WindowCount[][] = [];
+  for (let i = 0; i < windows.length; i += MAX_WINDOWS_PER_REQUEST) {
+    requests.push(windows.slice(i, i + MAX_WINDOWS_PER_REQUEST).map((window) => ({ window, points: 0, values: 0 })));
+  }
+  return {
+    requests,
+    repairs: [],
+    moveCursor: true,
+    cursorCeilingNs: start,
+    fromNs: start,
+    toNs: end,
+    fromRows: { clockNs: clock, settledNs: ctx.nowNs - CLOCK_MARGIN_NS },
+  };
 }
 
 /**

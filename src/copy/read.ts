@@ -115,6 +115,7 @@ async function readAnswer(
     fieldTypes: target.schema.fields,
     fieldRenames: target.fieldRenames,
     rowFields: ctx.mode.rowFields(target),
+    clockNs: target.watchClockNs,
   };
   // A failure of the writes is not one of the read: the client already retried it (retry.ts).
   let writeFailed = false;

@@ -2,12 +2,12 @@
  * What one measurement's copy has done so far: each window written is counted into the result,
  * reported as progress, and, when the plan says so, moves the measurement's cursor.
  */
-import { addStats, emptyStats, type TransformStats } from "../codec/transform";
+import { addStats, emptyStats, later, type TransformStats } from "../codec/transform";
 import { nsToRfc3339 } from "../influx/time";
 import type { MeasurementTarget } from "../inventory/targets";
 import { ProgressReporter, describeProgress } from "../observability/progress";
 import type { CopyContext } from "./context";
-import { cursorAfter, type Window } from "./plan";
+import { cursorAfter, cursorCeiling, type Window } from "./plan";
 import type { Rejection } from "./writer";
 
 export interface MeasurementResult extends TransformStats {
@@ -34,6 +34,8 @@ export class CopyTally {
   private readonly progress: ProgressReporter;
   /** The last window that holds points before the cursor's ceiling: the destination must still hold data from there on. */
   private checkNs: bigint | undefined;
+  /** With a plan learnt from the rows: the source's newest point at or before the clock, so far. */
+  newestNs: bigint | undefined;
 
   constructor(
     private readonly ctx: CopyContext,
@@ -43,6 +45,8 @@ export class CopyTally {
     /** The cursor never passes this (see CopyPlan.cursorCeilingNs). */
     private readonly cursorCeilingNs: bigint,
     private readonly windowsTotal: number,
+    /** A first copy planned from shard groups: the ceiling follows the newest row copied (CopyPlan.fromRows). */
+    private readonly fromRows?: { settledNs: bigint; fromNs: bigint },
   ) {
     const { config, logger } = ctx;
     const where = `${target.sourceDb}.${target.rp}.${target.schema.name}`;
@@ -60,10 +64,18 @@ export class CopyTally {
   windowDone(window: Window, stats: TransformStats, refused: Rejection[], moveCursor: boolean): void {
     const { ctx, result, target } = this;
     for (const r of refused) result.rejections.push({ ...r, window });
+    let ceiling = this.cursorCeilingNs;
+    if (this.fromRows) {
+      const { settledNs, fromNs } = this.fromRows;
+      if (stats.newestNs !== undefined) this.newestNs = later(this.newestNs, stats.newestNs);
+      const limit = this.newestNs === undefined ? fromNs : cursorCeiling(this.newestNs, settledNs, ctx.mode.bucketNs);
+      ceiling = limit > fromNs ? limit : fromNs;
+    }
     if (moveCursor) {
-      if (window.startNs < this.cursorCeilingNs) this.checkNs = window.startNs;
+      const holdsPoints = this.fromRows ? stats.newestNs !== undefined : window.startNs < ceiling;
+      if (holdsPoints) this.checkNs = window.startNs;
       ctx.cursors.set(this.key, {
-        resumeNs: cursorAfter(window, this.cursorCeilingNs),
+        resumeNs: cursorAfter(window, ceiling),
         ...(this.checkNs !== undefined ? { checkNs: this.checkNs } : {}),
       });
     }

@@ -33,6 +33,8 @@ export interface MeasurementTarget {
    * (GROUP BY *): set for high cardinality, where it halves what the source spends (rawWindowRows).
    */
   readsRows?: boolean;
+  /** Watch the times of the rows read against this clock (a first copy planned from shard groups, see planCopy.ts). */
+  watchClockNs?: bigint;
 }
 
 export interface DatabasePlan {

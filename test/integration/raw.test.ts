@@ -127,7 +127,8 @@ describe("raw backup", () => {
     expect(summary.ok).toBe(true);
     expect(summary.pointsRead).toBeGreaterThan(30000);
     expect(summary.pointsWritten).toBe(summary.pointsRead);
-    expect(log).toMatch(/windows=3 /);
+    // Read in windows: every window over the shard group the data is in.
+    expect(Number(/windows=(\d+) /.exec(log)?.[1])).toBeGreaterThanOrEqual(3);
     const count = await source.query(`SELECT count(usage), count(state) FROM cpu`, src);
     const copied = await dest.query(`SELECT count(usage), count(state) FROM cpu`, dst);
     expect(copied.results[0]!.series![0]!.values).toEqual(count.results[0]!.series![0]!.values);

@@ -17,12 +17,14 @@ const NOW = BigInt(NOW_MS) * 1_000_000n;
 /**
  * A fake of the client's query(): it answers the LIMIT 1 edge queries from the point times it
  * is given, records every statement, and answers anything else (counts, digests) with no rows.
+ * SHOW SHARDS is refused (a user who is not an admin) unless shard groups are given.
  */
 class FakeQueries {
   readonly statements: string[] = [];
   constructor(
     readonly url: string,
     private readonly times: bigint[],
+    private readonly groups?: [bigint, bigint][],
   ) {}
 
   get options() {
@@ -31,6 +33,17 @@ class FakeQueries {
 
   async query(statement: string): Promise<Series[]> {
     this.statements.push(statement);
+    if (statement === "SHOW SHARDS") {
+      if (!this.groups) throw new Error("error authorizing query: requires admin privilege");
+      const columns = ["id", "database", "retention_policy", "shard_group", "start_time", "end_time"];
+      return [
+        {
+          name: "src",
+          columns,
+          values: this.groups.map(([a, b], i) => [i, "src", "autogen", i, String(a), String(b)]),
+        },
+      ];
+    }
     const edge = /^SELECT \* FROM .*?(?: WHERE (.*?))?( ORDER BY time DESC)? LIMIT 1$/.exec(statement);
     if (!edge) return [];
     const from = /time >= (-?\d+)/.exec(edge[1] ?? "")?.[1];
@@ -54,8 +67,13 @@ const target: MeasurementTarget = {
   fieldRenames: new Map(),
 };
 
-function contextFor(env: Record<string, string>, sourceTimes: bigint[], destTimes: bigint[] = []) {
-  const source = new FakeQueries("http://src:8086", sourceTimes);
+function contextFor(
+  env: Record<string, string>,
+  sourceTimes: bigint[],
+  destTimes: bigint[] = [],
+  groups?: [bigint, bigint][],
+) {
+  const source = new FakeQueries("http://src:8086", sourceTimes, groups);
   const destination = new FakeQueries("http://dst:8086", destTimes);
   const config = parseConfig({
     SOURCE_URL: "http://src:8086",
@@ -96,6 +114,38 @@ describe("planCopy", () => {
     ]);
     // Raw mode: the cursor may pass the newest point, which is over.
     expect(plan?.cursorCeilingNs).toBe(newest + 1n);
+  });
+
+  it("plans a first backup from the shard groups when the source lists them, asking nothing of the data", async () => {
+    const groups: [bigint, bigint][] = [
+      [NOW - 14n * DAY, NOW - 7n * DAY],
+      [NOW - 7n * DAY, NOW + DAY],
+    ];
+    const { ctx, source } = contextFor({ SOURCE_GROUP_BY: "raw", DAYS_OF_PAGINATION: "7" }, [NOW - DAY], [], groups);
+    const plan = await planCopy(ctx, target, undefined);
+    expect(plan).toMatchObject({ moveCursor: true, fromNs: NOW - 14n * DAY, toNs: NOW + DAY, repairs: [] });
+    expect(plan?.fromRows).toEqual({ clockNs: NOW + 60n * NS, settledNs: NOW - 60n * NS });
+    expect(plan?.sourceNewestNs).toBeUndefined();
+    // Every window over the groups, up to the newest group's end (points later than the clock included).
+    const windows = windowsOf(plan) ?? [];
+    expect(windows[0]?.[0]).toBe(NOW - 14n * DAY);
+    expect(windows[windows.length - 1]?.[1]).toBe(NOW + DAY);
+    expect(source.statements.filter((q) => q.startsWith("SELECT"))).toEqual([]);
+    // After the window that holds the clock, one window to the newest group's end.
+    const daily = contextFor(
+      { SOURCE_GROUP_BY: "raw", DAYS_OF_PAGINATION: "1" },
+      [],
+      [],
+      [[NOW - 2n * DAY, NOW + 5n * DAY]],
+    );
+    const ahead = windowsOf(await planCopy(daily.ctx, target, undefined)) ?? [];
+    expect(ahead.slice(-2)).toEqual([
+      [NOW, NOW + DAY],
+      [NOW + DAY, NOW + 5n * DAY],
+    ]);
+    // No group: nothing to copy.
+    const empty = contextFor({ SOURCE_GROUP_BY: "raw" }, [], [], []);
+    expect(await planCopy(empty.ctx, target, undefined)).toBeUndefined();
   });
 
   it("aligns an aggregated copy to whole buckets and keeps the cursor at the bucket still filling", async () => {
