@@ -10,6 +10,7 @@ import { planCopy, type CopyPlan } from "./planCopy";
 import { CopyTally, emptyResult, type MeasurementResult } from "./tally";
 import { copyRequest, writerFor } from "./window";
 import { nothingWrittenSince, type WritesSeen } from "./quiet";
+import { findNewest } from "../inventory/edges";
 
 export type { MeasurementResult } from "./tally";
 
@@ -59,18 +60,25 @@ export async function copyMeasurement(
   let windowsDone = 0;
   ctx.onWindows?.(where, 0, windowsTotal);
   const done = () => ctx.onWindows?.(where, ++windowsDone, windowsTotal);
-  for (const request of plan.requests) {
-    await copyRequest(
-      ctx,
-      read,
-      request.map((w) => w.window),
-      writer,
-      (w, stats) => {
-        tally.windowDone(w, stats, writer.takeRejections(), plan.moveCursor);
-        reach();
-        done();
-      },
-    );
+  try {
+    for (const request of plan.requests) {
+      await copyRequest(
+        ctx,
+        read,
+        request.map((w) => w.window),
+        writer,
+        (w, stats) => {
+          tally.windowDone(w, stats, writer.takeRejections(), plan.moveCursor);
+          reach.afterWindow();
+          done();
+        },
+      );
+    }
+  } catch (err) {
+    // A first copy planned from the rows stopped part-way: the newest point is not known from
+    // them, so it is asked for now, for the lag the status reports (see lag.ts).
+    if (plan.fromRows && !ctx.signal?.aborted) await reach.askNewest().catch(() => undefined);
+    throw err;
   }
   for (const window of repairWindows) {
     await copyRequest(ctx, target, [window], writer, (w, s) => {
@@ -102,11 +110,15 @@ function warnFuture(ctx: CopyContext, where: string, points: number, latestNs: b
  * it tells after each window that found one. Returns the function to call after each window
  * of plan.requests, in order.
  */
-function reachReporter(ctx: CopyContext, target: MeasurementTarget, plan: CopyPlan, tally: CopyTally): () => void {
+function reachReporter(
+  ctx: CopyContext,
+  target: MeasurementTarget,
+  plan: CopyPlan,
+  tally: CopyTally,
+): { afterWindow: () => void; askNewest: () => Promise<void> } {
   const starts = plan.requests.flatMap((r) => r.map((w) => w.window.startNs));
   let next = 0;
-  const tell = () => {
-    const newest = plan.sourceNewestNs ?? tally.newestNs;
+  const tell = (newest = plan.sourceNewestNs ?? tally.newestNs) => {
     if (newest === undefined) return;
     tally.result.reach = { sourceNewestNs: newest, copiedThroughNs: starts[next] ?? plan.toNs };
     ctx.onReach?.({
@@ -117,8 +129,16 @@ function reachReporter(ctx: CopyContext, target: MeasurementTarget, plan: CopyPl
     });
   };
   tell();
-  return () => {
-    next++;
-    tell();
+  return {
+    afterWindow: () => {
+      next++;
+      tell();
+    },
+    askNewest: async () => {
+      const src = { client: ctx.source, db: target.sourceDb, rp: target.rp, measurement: target.schema.name };
+      const clock = plan.fromRows?.clockNs;
+      const newest = await findNewest({ ...src, signal: ctx.signal }, ctx.nowNs, ctx.mode.windowNs, clock);
+      if (newest !== undefined) tell(newest);
+    },
   };
 }

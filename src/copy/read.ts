@@ -51,7 +51,7 @@ export async function readWindowsInOneRequest(
   await readAnswer(
     ctx,
     target,
-    statements.join(";\n"),
+    statements.join("; "),
     writer,
     () => stats,
     async ({ completed }) => {

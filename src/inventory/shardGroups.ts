@@ -31,13 +31,23 @@ export function shardGroupsFromShards(series: Series[]): Map<string, ShardGroup[
       if (typeof database !== "string" || typeof policy !== "string") continue;
       const key = `${database}\u0000${policy}`;
       const byId = groups.get(key) ?? new Map<string, ShardGroup>();
-      byId.set(String(row[group ?? -1]), { startNs: timeOf(row[start ?? -1]), endNs: timeOf(row[end ?? -1]) });
+      byId.set(String(row[group ?? -1]), { startNs: timeOf(row[start ?? -1]), endNs: endOf(row[end ?? -1]) });
       groups.set(key, byId);
     }
   }
   return new Map(
     [...groups].map(([key, byId]) => [key, [...byId.values()].sort((a, b) => (a.startNs < b.startNs ? -1 : 1))]),
   );
+}
+
+/**
+ * A group's end: SHOW SHARDS prints whole seconds, and the last group InfluxDB can hold ends at
+ * 2262-04-11T23:47:16.854775807Z, printed 23:47:16Z; a time without a fraction is taken as up to
+ * a second later (what lies in that second belongs to this group or to the next, read with it).
+ */
+function endOf(v: unknown): bigint {
+  const t = timeOf(v);
+  return typeof v === "string" && /T\d\d:\d\d:\d\dZ$/.test(v) ? t + 1_000_000_000n : t;
 }
 
 function timeOf(v: unknown): bigint {

@@ -24,6 +24,8 @@ describe("planning a first copy from shard groups", () => {
         columns,
         values: [
           [3, "db", "autogen", 2, "2024-01-08T00:00:00Z", "2024-01-15T00:00:00Z", "2024-01-15T00:00:00Z", ""],
+          // The last group InfluxDB can hold ends at 23:47:16.854775807, printed in whole seconds.
+          [4, "db", "autogen", 9, "2262-04-07T00:00:00Z", "2262-04-11T23:47:16Z", "2262-04-11T23:47:16Z", ""],
           [1, "db", "autogen", 1, "2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "2024-01-08T00:00:00Z", ""],
           [2, "db", "week", 5, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-09T00:00:00Z", ""],
         ],
@@ -31,11 +33,13 @@ describe("planning a first copy from shard groups", () => {
       { name: "other", columns, values: [] },
     ]);
     const jan1 = 1704067200_000_000_000n;
+    // Ends printed in whole seconds are taken as up to a second later.
     expect(groups.get("db\u0000autogen")).toEqual([
-      { startNs: jan1, endNs: jan1 + 7n * D },
-      { startNs: jan1 + 7n * D, endNs: jan1 + 14n * D },
+      { startNs: jan1, endNs: jan1 + 7n * D + 1_000_000_000n },
+      { startNs: jan1 + 7n * D, endNs: jan1 + 14n * D + 1_000_000_000n },
+      { startNs: 9222940800000000000n, endNs: 9223372037000000000n },
     ]);
-    expect(groups.get("db\u0000week")).toEqual([{ startNs: jan1, endNs: jan1 + D }]);
+    expect(groups.get("db\u0000week")).toEqual([{ startNs: jan1, endNs: jan1 + D + 1_000_000_000n }]);
     expect(groups.get("other\u0000autogen")).toBeUndefined();
   });
 
