@@ -19,6 +19,8 @@ export interface Server {
   version: string;
   /** Process id of influxd, for CPU accounting (undefined for containers). */
   pid?: number;
+  /** host:port of the RPC (snapshot) service, for `influxd backup` and the seed (undefined for containers). */
+  rpcAddress?: string;
   stop(): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ async function startInfluxd(name: string, root: string, httpPort: number, rpcPor
       http,
       version,
       pid: child.pid,
+      rpcAddress: `127.0.0.1:${rpcPort}`,
       stop: async () => {
         http.close();
         await stopChild(child);

@@ -5,8 +5,10 @@
  *   passwords come from /run/secrets and never reach the logs; a restart with the same .env
  *   goes on where it was; one-shot `run`s get the same settings;
  * - a disaster-recovery drill: the primary's container and volume are destroyed, a new empty
- *   server takes its place, `restore` brings data, retention policies and continuous queries
- *   back, `verify` passes, and a partial restore brings back exactly one deleted day.
+ *   server takes its place, `restore` brings data back through the servers' RPC ports (a
+ *   seeded restore, ports on the servers' network only), then retention policies and
+ *   continuous queries, `verify` passes, and a partial restore brings back exactly one
+ *   deleted day.
  */
 import {
   INFLUXDB_IMAGE,
@@ -36,6 +38,8 @@ class AuthInflux {
     readonly alias: string,
     readonly password: string,
     readonly volume?: string,
+    /** Opens the RPC (snapshot) port 8088 on the test network only, never published. */
+    readonly rpc = false,
   ) {}
 
   async start(): Promise<this> {
@@ -55,6 +59,7 @@ class AuthInflux {
       "INFLUXDB_HTTP_AUTH_ENABLED=true",
       "-e",
       "INFLUXDB_REPORTING_DISABLED=true",
+      ...(this.rpc ? ["-e", "INFLUXDB_BIND_ADDRESS=:8088"] : []),
       INFLUXDB_IMAGE,
     );
     if (r.code !== 0) throw new Error(r.out);
@@ -140,7 +145,7 @@ beforeAll(async () => {
   await docker("network", "create", NETWORK);
   [source, backupServer] = await Promise.all([
     new AuthInflux(`${ID}_source`, "source-influxdb", SOURCE_PW).start(),
-    new AuthInflux(`${ID}_backup`, "backup-influxdb", DEST_PW).start(),
+    new AuthInflux(`${ID}_backup`, "backup-influxdb", DEST_PW, undefined, true).start(),
   ]);
 }, 600_000);
 
@@ -234,7 +239,7 @@ describe("the production profile with .env and Docker secrets", () => {
 });
 
 describe("disaster-recovery drill", () => {
-  it("restores a destroyed primary from the backup: data, retention policies, continuous queries; verify passes", async () => {
+  it("restores a destroyed primary from the backup through the RPC ports: data, retention policies, continuous queries; verify passes", async () => {
     const primary = await new AuthInflux(`${ID}_primary`, "primary", SOURCE_PW, `${ID}_primary_data`).start();
     let replacement: AuthInflux | undefined;
     const db = "plant";
@@ -287,8 +292,23 @@ describe("disaster-recovery drill", () => {
 
       // The primary is lost, container and volume; a new, empty server takes its place.
       await primary.remove();
-      replacement = await new AuthInflux(`${ID}_replacement`, "primary", SOURCE_PW, `${ID}_replacement_data`).start();
-      const restored = await raw("run", "--rm", "backup-service", "restore");
+      replacement = await new AuthInflux(
+        `${ID}_replacement`,
+        "primary",
+        SOURCE_PW,
+        `${ID}_replacement_data`,
+        true,
+      ).start();
+      // The restore streams the shards from the backup server's RPC port into the new server's,
+      // both on the servers' network only, then checks them against the backup over HTTP.
+      const rpc = ["-e", "DEST_RPC_ADDRESS=backup-influxdb:8088", "-e", "RESTORE_RPC_ADDRESS=primary:8088"];
+      const restored = await raw("run", "--rm", ...rpc, "backup-service", "restore");
+      expect(restored.out).toMatch(/seeding plant_raw -> plant through InfluxDB's RPC snapshot protocol/);
+      expect(restored.out).toMatch(/seeded plant_raw -> plant: (\d+) of \1 shard\(s\) streamed/);
+      expect(restored.out).toMatch(
+        /seed of plant_raw -> plant checked against the source: \d+ shard\(s\), 0 copied again/,
+      );
+      expect(restored.out).not.toMatch(/not seeding|lost the shard IDs/);
       expect(restored.out).toMatch(/recreated continuous query cq_hourly/);
       expect(restored.code).toBe(0);
       expect(await replacement.query(all, db)).toBe(original);
@@ -310,6 +330,8 @@ describe("disaster-recovery drill", () => {
         `BACKUP_START=${iso(dayStart)}`,
         "-e",
         `BACKUP_END=${iso(dayStart + DAY)}`,
+        // The database exists now: copied over HTTP, whatever the RPC addresses.
+        ...rpc,
         "backup-service",
         "restore",
       );
