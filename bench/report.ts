@@ -10,6 +10,7 @@ import { ToolResult } from "./toolRuns";
 import type { Baseline } from "./baseline";
 import type { Runs } from "./runs";
 import type { Target } from "./targets";
+import { seedResultRows } from "./seed";
 
 /** Prints the report and writes the results; 1 when a correctness check failed. */
 export function report(baseline: Baseline, runs: Runs, targets: Target[]): number {
@@ -93,7 +94,10 @@ export function report(baseline: Baseline, runs: Runs, targets: Target[]): numbe
     }),
   ];
 
-  const failedRuns = series.flatMap((t) => t.runs).filter((r) => !r.check.ok);
+  if (runs.seed) rows.push(...seedResultRows(runs.seed));
+  const seeded = [runs.seed?.seed, runs.seed?.seededRestore].filter((t) => t !== undefined);
+  const checkedRuns = [...series, ...seeded].flatMap((t) => t.runs);
+  const failedRuns = checkedRuns.filter((r) => !r.check.ok);
   const out: string[] = [];
   out.push("", "RESULTS", "");
   out.push(
@@ -124,7 +128,7 @@ export function report(baseline: Baseline, runs: Runs, targets: Target[]): numbe
     ),
   );
   out.push("", "CORRECTNESS", "");
-  for (const r of series.flatMap((t) => t.runs)) {
+  for (const r of checkedRuns) {
     out.push(
       `  ${r.check.ok ? "OK      " : "MISMATCH"} ${r.label}: ${r.check.ok ? r.check.checked.join("; ") : r.check.problems.join(" | ")}`,
     );
@@ -195,8 +199,23 @@ export function report(baseline: Baseline, runs: Runs, targets: Target[]): numbe
       ok: t.ok,
       runs: t.runs.map(runJson),
     })),
+    seed: runs.seed && {
+      points: runs.seed.points,
+      skipped: runs.seed.skipped,
+      influxd: runs.seed.influxd,
+      seed: runs.seed.seed && {
+        wallSeconds: runs.seed.seed.wall,
+        logs: runs.seed.seed.logs,
+        runs: runs.seed.seed.runs.map(runJson),
+      },
+      seededRestore: runs.seed.seededRestore && {
+        wallSeconds: runs.seed.seededRestore.wall,
+        logs: runs.seed.seededRestore.logs,
+        runs: runs.seed.seededRestore.runs.map(runJson),
+      },
+    },
     targets,
-    ok: failedRuns.length === 0,
+    ok: failedRuns.length === 0 && (runs.seed?.influxd?.ok ?? true),
     totalSeconds: (performance.now() - T0) / 1000,
     machineReferenceMs: { start: referenceAtStart, end: machineReferenceMs() },
   };

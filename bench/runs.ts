@@ -28,6 +28,7 @@ import {
   datasetOf,
 } from "./toolRuns";
 import type { Baseline } from "./baseline";
+import { seedRows, type SeedRows } from "./seed";
 
 export interface HighCardinality {
   ds: Dataset;
@@ -53,6 +54,8 @@ export interface Runs {
   telegrafOne?: ToolSeries;
   td?: TelegrafDataset;
   hc?: HighCardinality;
+  /** Issue 23: seed, seeded restore and influxd backup + restore on the scale dataset. */
+  seed?: SeedRows;
   profiled?: ToolResult;
 }
 
@@ -80,6 +83,7 @@ export async function runTools(ctx: Ctx, baseline: Baseline): Promise<Runs> {
   const loads: { label: string; load: LoadResult }[] = [{ label: "bench", load: loaded }];
 
   let scale: ToolSeries | undefined;
+  let seed: SeedRows | undefined;
   if (!SETTINGS.skipScale) {
     const sds = datasetOf(SETTINGS.scalePoints);
     progress(`scale: loading ${int(totalPoints(sds))} points into source db "bench_scale"`);
@@ -88,6 +92,7 @@ export async function runTools(ctx: Ctx, baseline: Baseline): Promise<Runs> {
     progress(`loaded in ${fix(sload.seconds)} s (${int(sload.pointsPerSec)} points/s)`);
     scale = await repeatTool(ctx, benchSpec("raw_scale", "raw (memory scaling)", "bench_scale", sds, "raw"));
     series.push(scale);
+    if (!SETTINGS.skipSeed) seed = await seedRows(ctx, "bench_scale", sds);
   }
 
   let telegraf: ToolSeries | undefined;
@@ -200,5 +205,5 @@ export async function runTools(ctx: Ctx, baseline: Baseline): Promise<Runs> {
     if (file && profiled) profiled.profile = summariseProfile(path.join(dir, file));
   }
 
-  return { raw, aggregated, restored, series, loads, scale, telegraf, telegrafOne, td, hc, profiled };
+  return { raw, aggregated, restored, series, loads, scale, telegraf, telegrafOne, td, hc, seed, profiled };
 }

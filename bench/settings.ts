@@ -17,6 +17,8 @@ export const SETTINGS = {
   series: intEnv("BENCH_SERIES", 200),
   scalePoints: intEnv("BENCH_SCALE_POINTS", 4_000_000),
   skipScale: process.env.BENCH_SKIP_SCALE === "1",
+  /** The seed rows (issue 23) run on the scale dataset: skipped with it, or alone with BENCH_SKIP_SEED=1. */
+  skipSeed: process.env.BENCH_SKIP_SEED === "1",
   cpuProfile: process.env.BENCH_CPU_PROF === "1",
   /** Each tool run is repeated this many times; medians and spreads are reported. */
   toolRepeats: intEnv("BENCH_TOOL_REPEATS", 3),

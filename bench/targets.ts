@@ -5,6 +5,7 @@ import { SETTINGS, TARGETS, int, fix, disturbed } from "./settings";
 import type { ToolSeries } from "./toolRuns";
 import type { Baseline } from "./baseline";
 import type { Runs } from "./runs";
+import { seedTargets } from "./seed";
 
 export interface Target {
   name: string;
@@ -54,7 +55,15 @@ export function judgeTargets(baseline: Baseline, runs: Runs): Target[] {
   const hcSeries = hc ? `${int(hc.ds.series)} series` : "high cardinality";
   const aggRatio = aggregated.wall.median / agg.seconds;
   const scaleRatio = scale ? scale.rss.median / raw.rss.median : undefined;
-  const allRuns = runs.series.flatMap((t) => t.runs);
+  const seeded = [runs.seed?.seed, runs.seed?.seededRestore].filter((t) => t !== undefined);
+  const allRuns = [...runs.series, ...seeded].flatMap((t) => t.runs);
+  const seedTargetList = runs.seed
+    ? seedTargets(
+        runs.seed,
+        baseline.ceiling.pointsPerSec,
+        disturbed(baseline.ceiling.cpu, baseline.ceiling.seconds),
+      ).map((t) => target(t.name, t.value, t.pass, t.busy))
+    : [target(`seed rows (issue 23), ${int(SETTINGS.scalePoints)} points`, "skipped", undefined)];
 
   return [
     sourceTarget(
@@ -121,10 +130,11 @@ export function judgeTargets(baseline: Baseline, runs: Runs): Target[] {
       hc ? [hc.raw, hc.aggregated].map((t) => `${t.spec.label} ${spreadText(t.rss, 1)} MiB`).join(", ") : "skipped",
       hc ? Math.max(hc.raw.rss.max, hc.aggregated.rss.max) <= TARGETS.rssMiB : undefined,
     ),
+    ...seedTargetList,
     target(
-      "every copy exact (CORRECTNESS below)",
+      `every copy exact (CORRECTNESS below${runs.seed?.influxd ? "; influxd backup + restore too" : ""})`,
       `${allRuns.filter((r) => r.check.ok).length} of ${allRuns.length} runs`,
-      allRuns.every((r) => r.check.ok),
+      allRuns.every((r) => r.check.ok) && (runs.seed?.influxd?.ok ?? true),
     ),
   ];
 }
