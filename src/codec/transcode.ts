@@ -208,7 +208,7 @@ const NO_BYTES = Buffer.alloc(0);
 /** The rows' times, watched when the target has a clock. */
 const times = new RowTimes();
 
-/** The prefixes of rows that carry their tags, by the bytes of those tags. */
+/** The prefixes of rows that carry their tags. */
 const rowPrefixes = new RowPrefixes();
 
 /** Where each series' prefix is written (only one series is written at a time). */
@@ -335,22 +335,38 @@ function writeRow(r: Reader, plan: SeriesPlan, out: LineBatcher, stats: Transfor
   r.pos = timeAt + 15;
   let prefix = plan.prefix;
   let prefixLength = plan.prefixLength;
+  // Rows that carry their tags: written straight from their bytes when plain (tagsAt), else made.
+  let tagsAt = -1;
   if (plan.tagCount > 0) {
-    const found = rowPrefixes.of(r, plan.tagCount);
-    if (found === undefined) {
-      // Tags line protocol cannot carry: the row is counted, its values skipped.
-      stats.unrepresentable++;
-      stats.unrepresentableReason ??= rowPrefixes.problem;
-      for (let c = 1 + plan.tagCount; c < n; c++) r.skip();
-      return;
+    const start = r.pos;
+    for (let c = 0; c < plan.tagCount; c++) r.skip();
+    const room = rowPrefixes.plainRoom(src, start, r.pos, plan.tagCount);
+    if (room >= 0) {
+      tagsAt = start;
+      prefixLength = room;
+    } else {
+      const end = r.pos;
+      r.pos = start;
+      const made = rowPrefixes.slow(r, plan.tagCount);
+      r.pos = end;
+      if (made === undefined) {
+        // Tags line protocol cannot carry: the row is counted, its values skipped.
+        stats.unrepresentable++;
+        stats.unrepresentableReason ??= rowPrefixes.problem;
+        for (let c = 1 + plan.tagCount; c < n; c++) r.skip();
+        return;
+      }
+      prefix = made;
+      prefixLength = made.length;
     }
-    prefix = found;
-    prefixLength = found.length;
   }
   const rowBytes = plan.rowBytes + prefixLength - plan.prefixLength;
   let dst = out.startLine(rowBytes);
   const lineStart = out.pos;
-  let at = copyBytes(dst, lineStart, prefix, 0, prefixLength);
+  let at =
+    tagsAt >= 0
+      ? rowPrefixes.writePlain(src, tagsAt, plan.tagCount, dst, lineStart)
+      : copyBytes(dst, lineStart, prefix, 0, prefixLength);
   let fields = 0;
   const columns = plan.columns;
   for (let c = 1 + plan.tagCount; c < n; c++) {

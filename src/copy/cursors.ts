@@ -39,10 +39,19 @@ export interface QuietMark {
   source: string;
   destination: string;
   plan: string;
+  /** The clock of the run that first saw both servers as they are in this mark. */
+  sinceNs: bigint;
   reach?: { sourceNewestNs: bigint; copiedThroughNs: bigint };
 }
 
-type StoredQuiet = { source: string; destination: string; plan: string; newest?: string; through?: string };
+type StoredQuiet = {
+  source: string;
+  destination: string;
+  plan: string;
+  since: string;
+  newest?: string;
+  through?: string;
+};
 type Stored = string | { resume: string; check?: string; quiet?: StoredQuiet };
 
 function fromStored(v: Stored): Cursor {
@@ -53,6 +62,7 @@ function fromStored(v: Stored): Cursor {
     source: q.source,
     destination: q.destination,
     plan: q.plan,
+    sinceNs: BigInt(q.since ?? 0),
     ...(q.newest !== undefined && q.through !== undefined
       ? { reach: { sourceNewestNs: BigInt(q.newest), copiedThroughNs: BigInt(q.through) } }
       : {}),
@@ -75,6 +85,7 @@ function toStored(c: Cursor): Stored {
             source: q.source,
             destination: q.destination,
             plan: q.plan,
+            since: q.sinceNs.toString(),
             ...(q.reach
               ? { newest: q.reach.sourceNewestNs.toString(), through: q.reach.copiedThroughNs.toString() }
               : {}),

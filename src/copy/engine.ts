@@ -26,6 +26,7 @@ import { backupPlan, refuseSelfWrite } from "../inventory/selfWriteGuard";
 import type { CopyReach } from "../observability/lag";
 import { seedDatabase } from "../seed/seed";
 import { seedContext } from "./seedHooks";
+import { shardGroupLookup } from "../inventory/shardGroups";
 import { RunProgress, describeRunProgress, type RunProgressSnapshot } from "../observability/runProgress";
 
 export interface EngineOptions extends RunDeps {
@@ -63,9 +64,12 @@ export async function runBackup(options: EngineOptions): Promise<RunSummary> {
 
   let pairs: DatabasePair[];
   try {
-    for (const client of [source, destination]) {
-      const version = await client.ping(signal);
-      logger.info(`connected to ${client.label}`, { version });
+    // Both at once; a failure is told for the source first, as when they were asked in turn.
+    const clients = [source, destination];
+    const pings = await Promise.allSettled(clients.map((client) => client.ping(signal)));
+    for (const [i, ping] of pings.entries()) {
+      if (ping.status === "rejected") throw ping.reason;
+      logger.info(`connected to ${clients[i]!.label}`, { version: ping.value });
     }
     pairs = await resolvePairs(config, source, signal);
     if (!options.selfWriteChecked) {
@@ -196,7 +200,13 @@ async function backupDatabase(
   // What both servers have written so far, read before anything is planned (see quiet.ts).
   const writes: WritesSeen | undefined = config.dryRun
     ? undefined
-    : { source: await writesOf(ctx, source), destination: await writesOf(ctx, destination) };
+    : await Promise.all([writesOf(ctx, source), writesOf(ctx, destination)]).then(([s, d]) => ({
+        source: s,
+        destination: d,
+      }));
+  // The source's shard groups, for first copies: asked (once) after its counters, so that no
+  // group holding points the counters count is missing (see inventory/shardGroups.ts).
+  ctx.shardGroups = shardGroupLookup(source, logger, signal);
   const plan = await planDatabase(source, config, pair, signal);
   // At high cardinality, raw windows are read one row a point (see MeasurementTarget.readsRows).
   for (const { target } of plan.targets) {
@@ -210,6 +220,8 @@ async function backupDatabase(
   if (config.dryRun) return dryRunDatabase(ctx, plan, summary, fail);
 
   await seedDatabase(seedContext(ctx, pair), pair, plan);
+  // A seed brings shards to the destination: what it holds now is what the copy plans from.
+  if (writes && config.rpc.source && config.rpc.destination) writes.destination = await writesOf(ctx, destination);
   await destination.query(createDatabase(pair.destination), { signal });
   await prepareRetentionPolicies(ctx, pair, plan);
   // Several measurements at a time; each one's windows stay in order (its resume logic needs that).
@@ -243,7 +255,12 @@ async function markComplete(
     const cursor = ctx.cursors.get(key);
     if (!cursor) continue;
     const reach = result.reach ?? cursor.quiet?.reach;
-    marked.push([key, { ...cursor, quiet: quietMark(ctx, target, writes.source, after, reach) }]);
+    const quiet = quietMark(ctx, target, result.unchanged ? cursor.quiet : undefined, writes.source, after, reach);
+    const rest: Cursor = {
+      resumeNs: cursor.resumeNs,
+      ...(cursor.checkNs !== undefined ? { checkNs: cursor.checkNs } : {}),
+    };
+    marked.push([key, quiet ? { ...rest, quiet } : rest]);
   }
   ctx.cursors.setMany(marked);
 }

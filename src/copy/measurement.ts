@@ -38,7 +38,10 @@ export async function copyMeasurement(
     }
     return result;
   }
-  const plan = await planCopy(ctx, target, cursor);
+  // Nothing to resume from when the destination has no shard of the retention policy (a first copy).
+  const destinationEmpty =
+    writes?.destination?.shards.every((s) => s.database !== target.destDb || s.retentionPolicy !== target.rp) ?? false;
+  const plan = await planCopy(ctx, target, cursor, false, destinationEmpty);
   if (!plan) return emptyResult();
   const where = `${target.sourceDb}.${target.rp}.${target.schema.name}`;
   if (plan.future) warnFuture(ctx, where, plan.future.points, plan.future.latestNs);

@@ -45,8 +45,11 @@ export function* planWindows(startNs: bigint, endNs: bigint, bucketNs: bigint, w
 
 /**
  * The windows of [startNs, endNs) where points can be: those over a shard group (no point lies
- * outside one). Each group's range is widened to whole buckets and overlapping ranges merged
- * first, so that no window is read twice.
+ * outside one). Each group's range is widened to whole buckets and overlapping or touching
+ * ranges merged, so that no window is read twice; windows are laid from each range's start, so
+ * that a window holds one group when the window is as long as the groups (7 days by default, as
+ * InfluxDB's shard groups of an infinite retention policy): each window asks for a cursor per
+ * series of the shards it touches, and one that reached into the next group would ask twice.
  */
 export function windowsInGroups(
   groups: readonly { startNs: bigint; endNs: bigint }[],
@@ -67,7 +70,13 @@ export function windowsInGroups(
       ranges.push({ startNs: from, endNs: to });
     }
   }
-  return ranges.flatMap((r) => [...planWindows(r.startNs, r.endNs, bucketNs, windowNs)]);
+  const windows: Window[] = [];
+  for (const r of ranges) {
+    for (let t = r.startNs; t < r.endNs; t += windowNs) {
+      windows.push({ startNs: t, endNs: t + windowNs < r.endNs ? t + windowNs : r.endNs });
+    }
+  }
+  return windows;
 }
 
 /**
@@ -93,7 +102,9 @@ export function resumePoint(p: {
 }): bigint {
   let start: bigint;
   if (p.cursorNs !== undefined) start = alignDown(p.cursorNs, p.bucketNs);
-  else if (p.destNewestNs !== undefined) start = alignDown(p.destNewestNs, p.windowNs);
+  // One window more: a first copy lays its windows from its shard groups' starts (windowsInGroups),
+  // and the one that holds the destination's newest point starts within a window of it.
+  else if (p.destNewestNs !== undefined) start = alignDown(p.destNewestNs, p.windowNs) - p.windowNs;
   else if (p.sourceOldestNs !== undefined) start = alignDown(p.sourceOldestNs, p.bucketNs);
   else throw new RangeError("a first backup needs the source's oldest point");
   const resumed = p.cursorNs !== undefined || p.destNewestNs !== undefined;

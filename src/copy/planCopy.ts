@@ -68,6 +68,8 @@ export async function planCopy(
   cursor: Cursor | undefined,
   /** Count the points of every window (a dry run reports them), however few the windows. */
   alwaysCount = false,
+  /** The destination's statistics list no shard of the retention policy: it holds nothing to resume from. */
+  destinationEmpty = false,
 ): Promise<CopyPlan | undefined> {
   const { source, destination, signal, config, nowNs, mode } = ctx;
   const { bucketNs, windowNs } = mode;
@@ -98,7 +100,8 @@ export async function planCopy(
   }
 
   // Where the copy resumes: a cursor the destination agrees with, else the destination's newest point.
-  const resumed = await resumeOnDestination(dst, cursor, nowNs, windowNs, clock);
+  const resumed =
+    destinationEmpty && !cursor ? undefined : await resumeOnDestination(dst, cursor, nowNs, windowNs, clock);
   if (!resumed && !alwaysCount) {
     // A first copy: from the shard groups, if the server lists them.
     const groups = await ctx.shardGroups?.(src.db, src.rp);
@@ -208,14 +211,14 @@ function firstCopyFromGroups(
   if (floor !== undefined && start < floor) start = floor;
   const end = last.endNs;
   if (start >= end) return undefined;
-  // Windows up to the one that holds the clock; after it, one window to the newest group's end
-  // (each window asks for a cursor per series of the shards it touches, and nothing there moves
-  // the cursor, which never passes the clock).
-  const clockWindowEnd = alignDown(clock, windowNs) + windowNs;
-  const windows = windowsInGroups(groups, start, end < clockWindowEnd ? end : clockWindowEnd, bucketNs, windowNs);
-  const lastFrom = alignUp(clockWindowEnd > start ? clockWindowEnd : start, bucketNs);
-  if (end > lastFrom && groups.some((g) => g.endNs > lastFrom))
-    windows.push({ startNs: lastFrom, endNs: alignUp(end, bucketNs) });
+  // After the window that holds the clock, one window to the newest group's end: nothing there
+  // moves the cursor (it never passes the clock), and each window asks for a cursor per series.
+  const windows = windowsInGroups(groups, start, end, bucketNs, windowNs);
+  const after = windows.findIndex((w) => w.startNs > clock);
+  if (after >= 0 && after < windows.length - 1) {
+    const last = windows[windows.length - 1] as Window;
+    windows.splice(after, windows.length - after, { startNs: (windows[after] as Window).startNs, endNs: last.endNs });
+  }
   // Up to MAX_WINDOWS_PER_REQUEST windows a request, read one after the other: twenty years of
   // weekly shard groups cost a few requests; a request that breaks is repeated from its first
   // window not yet done (window.ts).

@@ -6,8 +6,10 @@
  * copied a measurement completely records both servers' counters for its retention policy, and
  * the next run skips the measurement while neither has written anything there since: no new
  * point, no late point, no restart, no shard created or dropped, on either side. The first
- * write anywhere in the retention policy, a change of plan (mode, fields, renames) or a server
- * whose counters cannot be read brings back the full planning.
+ * write anywhere in the retention policy, a change of plan (mode, fields, renames), a server
+ * whose counters cannot be read or name no shard of it, and a day gone by (what writes no
+ * point, a DELETE on the backup, is then looked for as a full plan looks) bring back the full
+ * planning.
  */
 import type { InfluxClient } from "../influx/client";
 import { errorMessage } from "../errors";
@@ -48,18 +50,31 @@ export function planMark(ctx: CopyContext, target: MeasurementTarget): string {
   ]);
 }
 
-/** The mark a complete copy leaves: the source as seen before planning, the destination after the writes. */
+/** A measurement is planned in full at least this often, however quiet both servers are. */
+export const QUIET_AT_MOST_NS = 24n * 3600n * 1_000_000_000n;
+
+/**
+ * The mark a complete copy leaves: the source as seen before planning, the destination after
+ * the writes, and since when: this run's clock when it planned the measurement, the earlier
+ * mark's when it skipped it. Undefined when the counters name no shard of the retention policy
+ * on either side.
+ */
 export function quietMark(
   ctx: CopyContext,
   target: MeasurementTarget,
+  skipped: QuietMark | undefined,
   source: ShardWrites,
   destination: ShardWrites,
   reach: QuietMark["reach"],
-): QuietMark {
+): QuietMark | undefined {
+  const sourceMark = writesMark(source, target.sourceDb, target.rp);
+  const destMark = writesMark(destination, target.destDb, target.rp);
+  if (sourceMark === undefined || destMark === undefined) return undefined;
   return {
-    source: writesMark(source, target.sourceDb, target.rp),
-    destination: writesMark(destination, target.destDb, target.rp),
+    source: sourceMark,
+    destination: destMark,
     plan: planMark(ctx, target),
+    sinceNs: skipped?.sinceNs ?? ctx.nowNs,
     ...(reach ? { reach } : {}),
   };
 }
@@ -75,6 +90,7 @@ export function nothingWrittenSince(
   if (!mark || !now?.source || !now.destination) return false;
   // A backfill (BACKUP_END) copies its range whatever happened since.
   if (ctx.mode.bounds(ctx.nowNs).ceilingNs !== undefined) return false;
+  if (ctx.nowNs - mark.sinceNs >= QUIET_AT_MOST_NS || ctx.nowNs < mark.sinceNs) return false;
   return (
     mark.source === writesMark(now.source, target.sourceDb, target.rp) &&
     mark.destination === writesMark(now.destination, target.destDb, target.rp) &&

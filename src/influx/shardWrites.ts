@@ -12,6 +12,8 @@ import { rfc3339ToNs } from "./time";
 export interface ShardWrites {
   /** When the process started: counters of another process (a restart) compare as different. */
   startedNs: bigint;
+  /** Series and measurements of each database: a DROP MEASUREMENT or DROP SERIES changes them, and writes no point. */
+  databases: Map<string, string>;
   shards: { database: string; retentionPolicy: string; id: string; pointsWritten: number; series: number }[];
 }
 
@@ -27,7 +29,11 @@ export function shardWritesFromDebugVars(text: string): ShardWrites {
   const started = vars.system?.started;
   if (typeof started !== "string") throw new Error('the answer has no "system" section with a "started" time');
   const shards: ShardWrites["shards"] = [];
+  const databases = new Map<string, string>();
   for (const entry of Object.values(vars)) {
+    if (entry?.name === "database" && typeof entry.tags?.database === "string") {
+      databases.set(entry.tags.database, `${String(entry.values?.numSeries)}:${String(entry.values?.numMeasurements)}`);
+    }
     if (entry?.name !== "shard") continue;
     const { database, retentionPolicy, id } = entry.tags ?? {};
     const points = entry.values?.writePointsOk;
@@ -41,19 +47,22 @@ export function shardWritesFromDebugVars(text: string): ShardWrites {
       series: typeof series === "number" ? series : 0,
     });
   }
-  return { startedNs: rfc3339ToNs(started), shards };
+  return { startedNs: rfc3339ToNs(started), databases, shards };
 }
 
 /**
- * One retention policy's writes as a short text: the process, then each shard and its counter.
- * Equal texts mean nothing was written to it in between (no point, no new shard, no restart).
+ * One retention policy's writes as a short text: the process, the database's series and
+ * measurements, then each shard and its counter. Equal texts mean nothing was written to it in
+ * between (no point, no new shard, no restart, no series dropped). Undefined when the counters
+ * name no shard of it: they cannot tell then.
  */
-export function writesMark(writes: ShardWrites, database: string, retentionPolicy: string): string {
+export function writesMark(writes: ShardWrites, database: string, retentionPolicy: string): string | undefined {
   const shards = writes.shards
     .filter((s) => s.database === database && s.retentionPolicy === retentionPolicy)
     .map((s) => `${s.id}:${s.pointsWritten}`)
     .sort();
-  return `${writes.startedNs}/${shards.join(",")}`;
+  if (shards.length === 0) return undefined;
+  return `${writes.startedNs}/${writes.databases.get(database) ?? "?"}/${shards.join(",")}`;
 }
 
 /** The most series one shard of a retention policy holds (0 when unknown). */

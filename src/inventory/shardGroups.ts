@@ -56,7 +56,7 @@ function timeOf(v: unknown): bigint {
   throw new Error(`SHOW SHARDS answered a time that is not one: ${JSON.stringify(v)}`);
 }
 
-/** The shard groups of a retention policy, or undefined when the server will not tell (not an admin). */
+/** The shard groups of a retention policy, or undefined when the server will not tell (not an admin) or does not list it. */
 export type ShardGroupLookup = (db: string, rp: string) => Promise<ShardGroup[] | undefined>;
 
 /** Asks SHOW SHARDS once, the first time a retention policy's groups are wanted in the run. */
@@ -76,6 +76,7 @@ export function shardGroupLookup(client: InfluxClient, logger: Logger, signal?: 
   return async (db, rp) => {
     answer ??= ask();
     const all = await answer;
-    return all ? (all.get(`${db}\u0000${rp}`) ?? []) : undefined;
+    // A retention policy the answer does not list (created since) is not known to be empty.
+    return all?.get(`${db}\u0000${rp}`);
   };
 }

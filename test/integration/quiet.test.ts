@@ -69,6 +69,19 @@ describe("a run with nothing new", () => {
     const touched = await backup(env);
     expect(selects(touched.log, "destination").length).toBeGreaterThan(0);
 
+    expect(selects((await backup(env)).log, "destination")).toEqual([]);
+    // A measurement dropped on the backup writes no point, but its series are gone: planned, copied again.
+    await dest.query(`DROP MEASUREMENT "other"`, dst);
+    const dropped = await backup(env);
+    expect(selects(dropped.log, "source").length).toBeGreaterThan(0);
+    await dest.query(`DELETE FROM "m" WHERE "dev" = 'intruder'`, dst);
+    await same();
+
+    // A day later, however quiet: planned in full once, then quiet again.
+    const day = Date.now() + 25 * 3600 * 1000;
+    expect(selects((await backup(env, { now: () => day })).log, "source").length).toBeGreaterThan(0);
+    expect(selects((await backup(env, { now: () => day })).log, "source")).toEqual([]);
+
     // Another mode is another plan: planned in full.
     const other = await backup({ ...env, DEST_DBS: `${dst}_agg`, SOURCE_GROUP_BY: "5m" });
     expect(selects(other.log, "source").length).toBeGreaterThan(0);

@@ -63,6 +63,14 @@ describe("planning a first copy from shard groups", () => {
       { startNs: 0n, endNs: D },
       { startNs: D, endNs: 2n * D },
     ]);
+    // Groups of 7 days start on Mondays (InfluxDB counts from year 1), windows of 7 days from the
+    // epoch on Thursdays: laid from the groups' start, each window is one group, never two halves.
+    const monday = 1704067200_000_000_000n; // 2024-01-01
+    const weeks = [
+      { startNs: monday, endNs: monday + 7n * D },
+      { startNs: monday + 7n * D, endNs: monday + 14n * D },
+    ];
+    expect(windowsInGroups(weeks, 0n, monday + 14n * D, 300_000_000_000n, 7n * D)).toEqual(weeks);
     // A floor in the middle of a group.
     expect(windowsInGroups(groups, 3n * D + 5n, 28n * D, 1n, 7n * D)[0]).toEqual({
       startNs: 3n * D + 5n,

@@ -198,6 +198,7 @@ describe("planCopy", () => {
       [destNewest],
     );
     const plan = await planCopy(ctx, target, { resumeNs: NOW - 2n * HOUR });
-    expect(plan?.fromNs).toBe(NOW - 2n * DAY);
+    // The window of the destination's newest point, and the one before.
+    expect(plan?.fromNs).toBe(NOW - 3n * DAY);
   });
 });

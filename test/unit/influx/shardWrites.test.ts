@@ -5,7 +5,7 @@ const vars = (started: string, shards: [string, string, number, number][]) =>
     system: { currentTime: "2026-12-06T05:00:00Z", started, uptime: 10 },
     cmdline: ["influxd"],
     memstats: { Alloc: 1 },
-    database: { name: "database", tags: { database: "db" }, values: { numSeries: 3 } },
+    "database:db": { name: "database", tags: { database: "db" }, values: { numSeries: 3, numMeasurements: 1 } },
     ...Object.fromEntries(
       shards.map(([db, rp, id, points]) => [
         `shard:/var/lib/influxdb/data/${db}/${rp}/${id}:${id}`,
@@ -75,6 +75,17 @@ describe("shard write counters from /debug/vars", () => {
         ["db", "autogen", 4, 2],
       ]),
     ).not.toBe(base); // a restart
+    // Series dropped (DROP MEASUREMENT writes no point): the database's series count changes.
+    const dropped = JSON.parse(
+      vars(t, [
+        ["db", "autogen", 3, 10],
+        ["db", "autogen", 4, 2],
+      ]),
+    ) as Record<string, { values: Record<string, number> }>;
+    dropped["database:db"]!.values.numSeries = 2;
+    expect(writesMark(shardWritesFromDebugVars(JSON.stringify(dropped)), "db", "autogen")).not.toBe(base);
+    // Counters that name no shard of the retention policy cannot tell.
+    expect(mark(t, [["db", "week", 5, 1]])).toBeUndefined();
   });
 
   it("refuses an answer without the process's start", () => {
