@@ -17,7 +17,6 @@ import type { CopyContext } from "./context";
 import type { ShardGroup } from "../inventory/shardGroups";
 import {
   alignDown,
-  alignUp,
   cursorCeiling,
   groupWindows,
   windowsInGroups,

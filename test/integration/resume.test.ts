@@ -134,10 +134,10 @@ describe.each<[Mode, string]>([
     expect((await backup(env, { now: at(NOW) })).summary.ok).toBe(true);
     await expectCopied(mode, src, dst);
 
-    // A device uploads two points an hour behind that newest point, and behind the start of its
-    // 7-day query window too (where a run without STATE_DIR resumes: the destination's newest window).
+    // A device uploads two points an hour behind where the next run resumes: the cursor (newest
+    // point), or without STATE_DIR the window before the destination's newest window.
     const window = 7n * DAY;
-    const late = (newest / window) * window - 60n * MINUTE;
+    const late = (newest / window) * window - (state === "none" ? window : 0n) - 60n * MINUTE;
     await source.write(src, [`m,dev=b v=7.25 ${late}`, `m,dev=b v=8.5 ${late + 5n * MINUTE}`].join("\n"));
     const run = await backup(env, { now: at(NOW + 5n * MINUTE) });
     expect(run.summary.ok).toBe(true);
