@@ -46,8 +46,7 @@ export class RowPrefixes {
     } catch {
       escaped = undefined; // seriesKey says why, row by row
     }
-    const plainKey = (k: string) =>
-      k.length > 0 && [...Buffer.from(k, "latin1")].every(plain) && /^[\x21-\x7e]*$/.test(k);
+    const plainKey = (k: string) => k.length > 0 && [...k].every((c) => plain(c.charCodeAt(0)));
     const sorted = keys.every((k, i) => i === 0 || (keys[i - 1] as string) < k);
     if (escaped !== undefined && isPlainMeasurement(escaped) && sorted && keys.every(plainKey)) {
       const keyBytes = keys.map((k) => Buffer.from(`,${k}=`, "latin1"));

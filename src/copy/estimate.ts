@@ -16,7 +16,7 @@ export interface DryRunEstimate {
 }
 
 export async function estimateMeasurement(ctx: CopyContext, target: MeasurementTarget): Promise<DryRunEstimate> {
-  const plan = await planCopy(ctx, target, ctx.cursors.get(measurementKey(ctx, target)), true);
+  const plan = await planCopy(ctx, target, ctx.cursors.get(measurementKey(ctx, target)), { alwaysCount: true });
   if (!plan) return { windows: 0, points: 0 };
   const windows = plan.requests.flat();
   const repairWindows = plan.repairs.flatMap((r) => [...ctx.mode.windows(r.startNs, r.endNs)]);

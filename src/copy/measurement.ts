@@ -11,6 +11,7 @@ import { CopyTally, emptyResult, type MeasurementResult } from "./tally";
 import { copyRequest, writerFor } from "./window";
 import { nothingWrittenSince, type WritesSeen } from "./quiet";
 import { findNewest } from "../inventory/edges";
+import { shardsOf } from "../influx/shardWrites";
 
 export type { MeasurementResult } from "./tally";
 
@@ -39,9 +40,10 @@ export async function copyMeasurement(
     return result;
   }
   // Nothing to resume from when the destination has no shard of the retention policy (a first copy).
-  const destinationEmpty =
-    writes?.destination?.shards.every((s) => s.database !== target.destDb || s.retentionPolicy !== target.rp) ?? false;
-  const plan = await planCopy(ctx, target, cursor, false, destinationEmpty);
+  const destinationEmpty = writes?.destination
+    ? shardsOf(writes.destination, target.destDb, target.rp).length === 0
+    : false;
+  const plan = await planCopy(ctx, target, cursor, { destinationEmpty });
   if (!plan) return emptyResult();
   const where = `${target.sourceDb}.${target.rp}.${target.schema.name}`;
   if (plan.future) warnFuture(ctx, where, plan.future.points, plan.future.latestNs);

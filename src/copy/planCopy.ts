@@ -65,11 +65,14 @@ export async function planCopy(
   ctx: CopyContext,
   target: MeasurementTarget,
   cursor: Cursor | undefined,
-  /** Count the points of every window (a dry run reports them), however few the windows. */
-  alwaysCount = false,
-  /** The destination's statistics list no shard of the retention policy: it holds nothing to resume from. */
-  destinationEmpty = false,
+  options: {
+    /** Count the points of every window (a dry run reports them), however few the windows. */
+    alwaysCount?: boolean;
+    /** The destination's statistics list no shard of the retention policy: it holds nothing to resume from. */
+    destinationEmpty?: boolean;
+  } = {},
 ): Promise<CopyPlan | undefined> {
+  const { alwaysCount = false, destinationEmpty = false } = options;
   const { source, destination, signal, config, nowNs, mode } = ctx;
   const { bucketNs, windowNs } = mode;
   const src: MeasurementRef = {

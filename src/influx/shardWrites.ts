@@ -57,8 +57,7 @@ export function shardWritesFromDebugVars(text: string): ShardWrites {
  * name no shard of it: they cannot tell then.
  */
 export function writesMark(writes: ShardWrites, database: string, retentionPolicy: string): string | undefined {
-  const shards = writes.shards
-    .filter((s) => s.database === database && s.retentionPolicy === retentionPolicy)
+  const shards = shardsOf(writes, database, retentionPolicy)
     .map((s) => `${s.id}:${s.pointsWritten}`)
     .sort();
   if (shards.length === 0) return undefined;
@@ -67,8 +66,10 @@ export function writesMark(writes: ShardWrites, database: string, retentionPolic
 
 /** The most series one shard of a retention policy holds (0 when unknown). */
 export function seriesPerShard(writes: ShardWrites, database: string, retentionPolicy: string): number {
-  let most = 0;
-  for (const s of writes.shards)
-    if (s.database === database && s.retentionPolicy === retentionPolicy && s.series > most) most = s.series;
-  return most;
+  return Math.max(0, ...shardsOf(writes, database, retentionPolicy).map((s) => s.series));
+}
+
+/** The shards of one retention policy. */
+export function shardsOf(writes: ShardWrites, database: string, retentionPolicy: string): ShardWrites["shards"] {
+  return writes.shards.filter((s) => s.database === database && s.retentionPolicy === retentionPolicy);
 }
